@@ -1,0 +1,51 @@
+# Every target bootstraps what it needs: uv (into .tools/ when it is not on PATH), then the
+# workspace environment (.venv) from uv.lock. Only python3 and make are assumed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(shell command -v $(PYTHON))
+export UV_LINK_MODE := copy
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: help bootstrap up test lint format token bench docs soak
+
+help:
+	@echo "make up      run the platform on the embedded PostgreSQL and broker"
+	@echo "make test    run every test suite"
+	@echo "make lint    ruff and mypy"
+	@echo "make token   print a development token (SCOPES=\"...\" ORG=... REGION=...)"
+	@echo "make bench   run the benchmarks into bench/results/"
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+bootstrap: .venv/.synced
+
+up: bootstrap
+	$(RUN) python -m devstack up $(if $(SEED),--seed,)
+
+token: bootstrap
+	@$(RUN) python -m devstack token --scopes "$(SCOPES)" $(if $(ORG),--org $(ORG),) $(if $(REGION),--region $(REGION),) $(if $(SUB),--sub $(SUB),)
+
+test: bootstrap
+	$(RUN) pytest
+
+lint: bootstrap
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy shared/src
+
+format: bootstrap
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+bench: bootstrap
+	$(RUN) python -m bench
