@@ -1,0 +1,299 @@
+"""The consumer runner: at-least-once delivery, exactly-once effects.
+
+Each message is handled in one database transaction that also inserts its
+``(consumer, source, id)`` into the inbox; a redelivered message finds its row and is skipped.
+Offsets are committed per partition only after that transaction commits. A message that can
+never succeed (bad envelope, invalid JSON, a payload failing validation, a handler that keeps
+raising) is copied to ``leadership.dlq.<group>`` with the reason in its headers, and the
+partition moves on. A database outage is different: nothing is wrong with the message, so the
+runner waits for the database and retries without dead-lettering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.structs import ConsumerRecord
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import observability
+from shared.db import Database
+from shared.events.cloudevents import Envelope, PoisonMessage, decode_message
+from shared.events.model import Event
+from shared.events.topics import dead_letter_topic, ensure_topics
+from shared.settings import ServiceSettings
+from shared.tables import inbox
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What to do with one event type: validate with `model`, then call `handler`."""
+
+    model: type[Event]
+    handler: Handler
+
+
+class _Transient(Exception):
+    """The database is unreachable: retry the same message later, never dead-letter it."""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: ServiceSettings,
+        group_id: str,
+        topics: list[str],
+        subscriptions: Mapping[str, Subscription],
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self.group_id = group_id
+        self._topics = topics
+        self._subscriptions = dict(subscriptions)
+        self._dlq_topic = dead_letter_topic(group_id)
+        self._processed: dict[TopicPartition, int] = {}
+        self._positions: dict[TopicPartition, int] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self.running = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                await self._consume(stop)
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer failed; restarting", extra={"group": self.group_id})
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        await ensure_topics(
+            self._settings.kafka_bootstrap_servers,
+            [*self._topics, self._dlq_topic],
+            partitions=self._settings.kafka_topic_partitions,
+        )
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            group_id=self.group_id,
+            client_id=f"{self._settings.service_name}-{self.group_id}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+            max_poll_interval_ms=300_000,
+        )
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            acks="all",
+            enable_idempotence=self._settings.kafka_enable_idempotence,
+            client_id=f"{self._settings.service_name}-{self.group_id}-dlq",
+        )
+        consumer.subscribe(self._topics, listener=_CommitOnRevoke(self))
+        await consumer.start()
+        await producer.start()
+        self._consumer = consumer
+        self.running = True
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=200, max_records=500)
+                for tp, records in batches.items():
+                    for record in records:
+                        if stop.is_set():
+                            break
+                        await self._process(record, producer, stop)
+                        self._processed[tp] = record.offset + 1
+                        self._positions[tp] = record.offset + 1
+                await self.commit_processed()
+                self._report_lag(consumer)
+        finally:
+            self.running = False
+            with contextlib.suppress(Exception):
+                await self.commit_processed()
+            self._consumer = None
+            await consumer.stop()
+            await producer.stop()
+
+    async def commit_processed(self) -> None:
+        consumer = self._consumer
+        if consumer is None or not self._processed:
+            return
+        assigned = consumer.assignment()
+        offsets = {tp: off for tp, off in self._processed.items() if tp in assigned}
+        self._processed.clear()
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+        except CommitFailedError:
+            # A rebalance moved the partition away; the new owner re-reads from the last
+            # committed offset and the inbox makes the repeat harmless.
+            log.warning("offset commit lost to a rebalance", extra={"group": self.group_id})
+
+    # ---- one message -----------------------------------------------------------------------
+
+    async def _process(
+        self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer, stop: asyncio.Event
+    ) -> None:
+        try:
+            envelope = decode_message(key=record.key, value=record.value, headers=record.headers)
+        except PoisonMessage as poison:
+            await self._dead_letter(record, producer, poison.reason, poison.detail)
+            return
+        subscription = self._subscriptions.get(envelope.type)
+        if subscription is None:
+            # A well-formed leadership event this group has no use for (another consumer's, or
+            # a type added later): skip it. Malformed types were rejected by decode_message.
+            return
+        try:
+            event = subscription.model.model_validate(envelope.data)
+        except ValidationError as exc:
+            await self._dead_letter(record, producer, "invalid-payload", _summarise(exc))
+            return
+
+        attempt = 0
+        db_backoff = 0.5
+        while True:
+            try:
+                await self._apply(envelope, event, subscription.handler)
+                observability.EVENTS_CONSUMED.labels(
+                    service=self._settings.service_name, group=self.group_id, type=envelope.type
+                ).inc()
+                return
+            except _Transient:
+                if stop.is_set():
+                    raise
+                log.warning("database unavailable; waiting to retry", extra={"group": self.group_id})
+                await _sleep_or_stop(stop, db_backoff)
+                db_backoff = min(db_backoff * 2, 5.0)
+            except Exception as exc:
+                attempt += 1
+                if attempt > self._settings.consumer_max_retries:
+                    await self._dead_letter(
+                        record, producer, "handler-error", f"{type(exc).__name__}: {exc}"[:500]
+                    )
+                    return
+                log.warning(
+                    "handler failed; retrying",
+                    extra={"group": self.group_id, "type": envelope.type, "attempt": attempt},
+                )
+                await asyncio.sleep(self._settings.consumer_retry_backoff_seconds * 2 ** (attempt - 1))
+
+    async def _apply(self, envelope: Envelope, event: Event, handler: Handler) -> None:
+        try:
+            async with self._db.session() as session, session.begin():
+                inserted = await session.execute(
+                    pg_insert(inbox)
+                    .values(
+                        consumer=self.group_id,
+                        source=envelope.source,
+                        event_id=envelope.id,
+                        type=envelope.type,
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(inbox.c.event_id)
+                )
+                if inserted.first() is None:
+                    return  # already applied: a redelivery
+                await handler(session, envelope, event)
+        except (OperationalError, InterfaceError, ConnectionError, OSError) as exc:
+            raise _Transient() from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise _Transient() from exc
+            raise
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        producer: AIOKafkaProducer,
+        reason: str,
+        detail: str,
+    ) -> None:
+        headers = [
+            *[(k, v) for k, v in record.headers if not k.startswith("dlq_")],
+            ("dlq_reason", reason.encode()),
+            ("dlq_error", detail.encode(errors="replace")[:1000]),
+            ("dlq_consumer_group", self.group_id.encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        while True:
+            try:
+                await producer.send_and_wait(
+                    self._dlq_topic, value=record.value, key=record.key, headers=headers
+                )
+                break
+            except KafkaError:
+                log.exception("dead-letter publish failed; retrying", extra={"group": self.group_id})
+                await asyncio.sleep(1.0)
+        observability.EVENTS_DEAD_LETTERED.labels(
+            service=self._settings.service_name, group=self.group_id, reason=reason
+        ).inc()
+        log.warning(
+            "message dead-lettered",
+            extra={
+                "group": self.group_id,
+                "reason": reason,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+            },
+        )
+
+    def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp, position in self._positions.items():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            # On the embedded broker the high watermark is approximate (ARCHITECTURE §3), so
+            # this gauge is for dashboards only; nothing decides on it.
+            observability.CONSUMER_LAG.labels(
+                service=self._settings.service_name,
+                group=self.group_id,
+                topic=tp.topic,
+                partition=str(tp.partition),
+            ).set(max(highwater - position, 0))
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: EventConsumer) -> None:
+        self._runner = runner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self._runner.commit_processed()
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        return None
+
+
+def _summarise(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]]
+    return "; ".join(parts)[:500]
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
