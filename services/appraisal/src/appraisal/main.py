@@ -1,0 +1,24 @@
+"""The appraisal service: the single national appraisal, from objectives to sign-off."""
+
+from fastapi import FastAPI
+from shared.app import ServiceDefinition, create_service_app
+
+from appraisal.appraisals.router import router as appraisals_router
+from appraisal.consumers import build_consumers
+from appraisal.settings import Settings
+
+DEFINITION = ServiceDefinition(
+    name="appraisal",
+    title="Appraisal service",
+    description=(
+        "The single national appraisal for NHS staff and board members: objectives and "
+        "outcomes (the what), behaviours against the NHS values (the how), career aspirations "
+        "(Scope for Growth), development, sign-off and reopening."
+    ),
+    routers=[appraisals_router],
+    consumers=build_consumers,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(DEFINITION, settings or Settings())
