@@ -57,6 +57,8 @@ def _settings(service: str, url: str, bootstrap: str, **extra: object) -> Servic
         kafka_enable_idempotence=False,
         outbox_poll_interval_seconds=0.2,
         consumer_retry_backoff_seconds=0.01,
+        kafka_session_timeout_ms=2_000,
+        kafka_heartbeat_interval_ms=300,
         **extra,
     )
 

@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     # Tansu, the embedded broker, cannot do idempotent producers; Apache Kafka should.
     kafka_enable_idempotence: bool = True
     kafka_topic_partitions: int = Field(default=3, ge=1)
+    # A consumer group waits about half the session timeout before its first assignment on the
+    # embedded broker, and a dead member holds its partitions for the whole timeout.
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    kafka_heartbeat_interval_ms: int = Field(default=1_000, ge=100)
 
     # Authentication: HS256 with a shared secret in development, JWKS (RS256/ES256) in production.
     jwt_secret: str = DEVELOPMENT_JWT_SECRET

@@ -138,6 +138,8 @@ async def run_service(
         consumer_group=f"{service}-{uuid.uuid4().hex[:8]}",
         log_json=False,
         outbox_poll_interval_seconds=0.2,
+        kafka_session_timeout_ms=2_000,
+        kafka_heartbeat_interval_ms=300,
         **overrides,
     )
     app: FastAPI = main_module.create_app(settings)
