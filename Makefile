@@ -6,7 +6,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON := $(shell command -v $(PYTHON))
+export UV_PYTHON := $(shell $(PYTHON) -c "import sys; print(sys.executable)")
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen --no-sync
 
