@@ -110,7 +110,9 @@ async def test_relay_refills_a_broker_that_restarted_empty(
 async def test_republish_since_marks_rows_for_another_send(database: Database) -> None:
     await _emit(database, "x", range(5))
     async with database.session() as session, session.begin():
-        await session.execute(outbox.update().values(published_at=func.now(), partition=0, offset=1))
+        await session.execute(
+            outbox.update().values(published_at=func.now(), partition=0, offset=1)
+        )
     async with database.session() as session, session.begin():
         since = await session.scalar(select(func.min(outbox.c.created_at)))
         assert await republish_since(session, since=since, service_name="x") == 5

@@ -101,7 +101,9 @@ async def _read_topic(bootstrap: str, topic: str, expected: int, timeout: float 
     return records
 
 
-async def _run(*workers: OutboxRelay | EventConsumer) -> tuple[asyncio.Event, list[asyncio.Task[None]]]:
+async def _run(
+    *workers: OutboxRelay | EventConsumer,
+) -> tuple[asyncio.Event, list[asyncio.Task[None]]]:
     stop = asyncio.Event()
     return stop, [asyncio.create_task(w.run(stop)) for w in workers]
 
@@ -155,7 +157,10 @@ async def test_relay_publishes_cloudevents_in_order_and_records_offsets(
 async def test_only_one_relay_is_active(database: Database, embedded_broker) -> None:
     service = _service_name()
     settings = _settings(service, database.url, embedded_broker.bootstrap_servers)
-    first, second = OutboxRelay(db=database, settings=settings), OutboxRelay(db=database, settings=settings)
+    first, second = (
+        OutboxRelay(db=database, settings=settings),
+        OutboxRelay(db=database, settings=settings),
+    )
     stop, tasks = await _run(first, second)
     try:
         await eventually(lambda: first.is_leader or second.is_leader)
@@ -174,12 +179,16 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(
     service = _service_name()
     topic = f"leadership.{service}"
     group = f"g{uuid.uuid4().hex[:8]}"
-    settings = _settings("talent", database.url, embedded_broker.bootstrap_servers, consumer_group=group)
+    settings = _settings(
+        "talent", database.url, embedded_broker.bootstrap_servers, consumer_group=group
+    )
 
     async def apply(session: AsyncSession, envelope, event: SampleHappened) -> None:
         if event.n == 13:
             raise RuntimeError("unlucky")
-        await session.execute(effects.insert().values(event_id=envelope.id, person_id=event.person_id, n=event.n))
+        await session.execute(
+            effects.insert().values(event_id=envelope.id, person_id=event.person_id, n=event.n)
+        )
 
     consumer = EventConsumer(
         db=database,
@@ -191,10 +200,15 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(
     producer = AIOKafkaProducer(bootstrap_servers=embedded_broker.bootstrap_servers)
     await producer.start()
 
-    def headers(event_id: str, event_type: str = SampleHappened.event_type()) -> list[tuple[str, bytes]]:
+    def headers(
+        event_id: str, event_type: str = SampleHappened.event_type()
+    ) -> list[tuple[str, bytes]]:
         return encode_headers(
-            event_id=event_id, source="/leadership/test", event_type=event_type,
-            time=__import__("datetime").datetime.now(), subject="samples/x",
+            event_id=event_id,
+            source="/leadership/test",
+            event_type=event_type,
+            time=__import__("datetime").datetime.now(),
+            subject="samples/x",
         )
 
     good = SampleHappened(sample_id=uuid.uuid4(), person_id="P9", n=1)
@@ -217,6 +231,7 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(
 
     stop, tasks = await _run(consumer)
     try:
+
         async def applied() -> list[int]:
             async with database.session() as session:
                 return sorted((await session.scalars(select(effects.c.n))).all())

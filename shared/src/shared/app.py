@@ -55,7 +55,11 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings)
-        db = Database(settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            echo=settings.database_echo,
+        )
         app.state.db = db
         app.state.token_verifier = TokenVerifier(settings)
         stop = asyncio.Event()
@@ -91,14 +95,20 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         version=definition.version,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        responses=PROBLEM_RESPONSES,  # type: ignore[arg-type]
+        responses=PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service_name=definition.name)
     for router in definition.routers:
         app.include_router(router)
-    add_health_routes(app, readiness_checks={"database": lambda: _db_ready(app), "broker": lambda: _broker_ready(settings)})
+    add_health_routes(
+        app,
+        readiness_checks={
+            "database": lambda: _db_ready(app),
+            "broker": lambda: _broker_ready(settings),
+        },
+    )
     return app
 
 

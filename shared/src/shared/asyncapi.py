@@ -112,11 +112,11 @@ def build_document(
             message_id = _identifier(model.__name__)
             messages.setdefault(message_id, _message(model, schemas))
             channel["messages"][message_id] = {"$ref": f"#/components/messages/{message_id}"}
-            verb = "publish" if action == "send" else "consume"
+            verb, verb_s = ("publish", "Publishes") if action == "send" else ("consume", "Consumes")
             operations[_identifier(f"{verb}{model.__name__}")] = {
                 "action": action,
                 "channel": {"$ref": f"#/channels/{channel_id}"},
-                "summary": f"{'Publishes' if action == 'send' else 'Consumes'} {model.event_type()}",
+                "summary": f"{verb_s} {model.event_type()}",
                 "messages": [{"$ref": f"#/channels/{channel_id}/messages/{message_id}"}],
             }
 
@@ -169,7 +169,9 @@ def _service_document(name: str) -> dict[str, Any]:
 
 
 def render_yaml(document: Mapping[str, Any]) -> str:
-    header = "# Generated from the event models by `python -m shared.asyncapi write`; do not edit.\n"
+    header = (
+        "# Generated from the event models by `python -m shared.asyncapi write`; do not edit.\n"
+    )
     return header + yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -177,10 +179,11 @@ def render_catalogue(documents: Mapping[str, Mapping[str, Any]]) -> str:
     lines = [
         "# Event catalogue",
         "",
-        "Generated from each service's `asyncapi.yaml` by `python -m shared.asyncapi write`; do not",
-        "edit by hand. Envelope: CloudEvents 1.0 in Kafka binary mode (value = JSON data, attributes",
-        "in `ce_*` headers). One topic per producing service; the key keeps one person's (or one",
-        "organisation's) events in order. Dead letters go to `leadership.dlq.<consumer-group>`.",
+        "Generated from each service's `asyncapi.yaml` by `python -m shared.asyncapi write`;",
+        "do not edit by hand. Envelope: CloudEvents 1.0 in Kafka binary mode (value = JSON data,",
+        "attributes in `ce_*` headers). One topic per producing service; the key keeps one",
+        "person's (or one organisation's) events in order. Dead letters go to",
+        "`leadership.dlq.<consumer-group>`.",
         "",
         "| type | producer | topic | key | consumers |",
         "|---|---|---|---|---|",
@@ -237,7 +240,8 @@ def _type_name(spec: Mapping[str, Any]) -> str:
 def generated_files(root: Path) -> dict[Path, str]:
     documents = {name: _service_document(name) for name in SERVICES}
     files = {
-        root / "services" / name / "asyncapi.yaml": render_yaml(doc) for name, doc in documents.items()
+        root / "services" / name / "asyncapi.yaml": render_yaml(doc)
+        for name, doc in documents.items()
     }
     files[root / "docs" / "events.md"] = render_catalogue(documents)
     return files

@@ -64,8 +64,6 @@ async def _republish(settings: ServiceSettings, since: datetime) -> int:
     db = Database(settings.database_url)
     try:
         async with db.session() as session, session.begin():
-            return await republish_since(
-                session, since=since, service_name=settings.service_name
-            )
+            return await republish_since(session, since=since, service_name=settings.service_name)
     finally:
         await db.dispose()

@@ -83,9 +83,13 @@ class ServiceSettings(BaseSettings):
     def _refuse_development_secrets_in_production(self) -> Self:
         if self.environment is Environment.PRODUCTION:
             if self.jwks_url is None:
-                raise ValueError("production needs JWKS_URL: tokens are verified against an OIDC provider")
+                raise ValueError(
+                    "production needs JWKS_URL: tokens are verified against an OIDC provider"
+                )
             if any(alg.startswith("HS") for alg in self.jwt_algorithms):
-                raise ValueError("production accepts only asymmetric token algorithms (RS256, ES256)")
+                raise ValueError(
+                    "production accepts only asymmetric token algorithms (RS256, ES256)"
+                )
             if self.jwt_secret == DEVELOPMENT_JWT_SECRET:
                 raise ValueError("production refuses the development JWT secret")
         return self

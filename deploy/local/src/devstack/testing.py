@@ -71,8 +71,14 @@ def pg_database_url(embedded_postgres: EmbeddedPostgres) -> Iterator[str]:
             embedded_postgres.drop_database(name)
 
 
-def token(scopes: str = ALL_SCOPES, *, org: str | None = None, region: str | None = None,
-          subject: str = "tester", ttl_seconds: int = 3600) -> str:
+def token(
+    scopes: str = ALL_SCOPES,
+    *,
+    org: str | None = None,
+    region: str | None = None,
+    subject: str = "tester",
+    ttl_seconds: int = 3600,
+) -> str:
     return mint_development_token(
         secret=DEVELOPMENT_JWT_SECRET,
         subject=subject,
@@ -146,7 +152,9 @@ async def run_service(
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url=f"http://{service}"
+            ) as client:
                 yield RunningService(service, app, client, database_url, settings)
     finally:
         if created is not None:
@@ -160,13 +168,17 @@ def start_service(
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[RunningService]]:
     """``async with start_service("talent", run_workers=True) as talent: ...``"""
 
-    def factory(service: str, **kwargs: Any) -> contextlib.AbstractAsyncContextManager[RunningService]:
+    def factory(
+        service: str, **kwargs: Any
+    ) -> contextlib.AbstractAsyncContextManager[RunningService]:
         return run_service(service, postgres=embedded_postgres, broker=embedded_broker, **kwargs)
 
     return factory
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+async def eventually(
+    check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05
+) -> Any:
     """Poll an async or sync check until it returns a truthy value; fail with its last value."""
     deadline = asyncio.get_running_loop().time() + timeout
     last: Any = None

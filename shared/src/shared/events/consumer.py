@@ -183,7 +183,9 @@ class EventConsumer:
             except _Transient:
                 if stop.is_set():
                     raise
-                log.warning("database unavailable; waiting to retry", extra={"group": self.group_id})
+                log.warning(
+                    "database unavailable; waiting to retry", extra={"group": self.group_id}
+                )
                 await _sleep_or_stop(stop, db_backoff)
                 db_backoff = min(db_backoff * 2, 5.0)
             except Exception as exc:
@@ -197,7 +199,9 @@ class EventConsumer:
                     "handler failed; retrying",
                     extra={"group": self.group_id, "type": envelope.type, "attempt": attempt},
                 )
-                await asyncio.sleep(self._settings.consumer_retry_backoff_seconds * 2 ** (attempt - 1))
+                await asyncio.sleep(
+                    self._settings.consumer_retry_backoff_seconds * 2 ** (attempt - 1)
+                )
 
     async def _apply(self, envelope: Envelope, event: Event, handler: Handler) -> None:
         try:
@@ -247,7 +251,9 @@ class EventConsumer:
                 )
                 break
             except KafkaError:
-                log.exception("dead-letter publish failed; retrying", extra={"group": self.group_id})
+                log.exception(
+                    "dead-letter publish failed; retrying", extra={"group": self.group_id}
+                )
                 await asyncio.sleep(1.0)
         observability.EVENTS_DEAD_LETTERED.labels(
             service=self._settings.service_name, group=self.group_id, reason=reason

@@ -30,7 +30,9 @@ class Event(BaseModel):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("event_name")
         if name is not None and not _NAME.match(name):
-            raise TypeError(f"{cls.__name__}.event_name {name!r} must look like 'appraisal.completed'")
+            raise TypeError(
+                f"{cls.__name__}.event_name {name!r} must look like 'appraisal.completed'"
+            )
 
     @classmethod
     def event_type(cls) -> str:

@@ -42,7 +42,9 @@ async def add_to_outbox(
             traceparent=traceparent,
         )
     )
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(service_name)})
+    await session.execute(
+        text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(service_name)}
+    )
     return event_id
 
 
@@ -57,7 +59,9 @@ async def republish_since(session: AsyncSession, *, since: datetime, service_nam
         .where(outbox.c.created_at >= since, outbox.c.published_at.is_not(None))
         .values(published_at=None, partition=None, offset=None)
     )
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(service_name)})
+    await session.execute(
+        text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(service_name)}
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -67,9 +71,7 @@ async def backlog(session: AsyncSession) -> tuple[int, float]:
         await session.execute(
             select(
                 func.count(),
-                func.coalesce(
-                    func.extract("epoch", func.now() - func.min(outbox.c.created_at)), 0
-                ),
+                func.coalesce(func.extract("epoch", func.now() - func.min(outbox.c.created_at)), 0),
             ).where(outbox.c.published_at.is_(None))
         )
     ).one()

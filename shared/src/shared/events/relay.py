@@ -258,7 +258,9 @@ class OutboxRelay:
         cutoff = datetime.now(UTC) - timedelta(days=self._settings.outbox_retention_days)
         async with self._db.session() as session, session.begin():
             result = await session.execute(
-                delete(outbox).where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+                delete(outbox).where(
+                    outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff
+                )
             )
         if result.rowcount:  # type: ignore[attr-defined]
             log.info("purged published outbox rows", extra={"rows": result.rowcount})  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -27,12 +28,11 @@ async def ensure_topics(bootstrap_servers: str, names: list[str], *, partitions:
         missing = [n for n in names if n not in existing]
         if not missing:
             return
-        try:
+        # A twin process may create a topic between our list and our create.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(
                 [NewTopic(name=n, num_partitions=partitions, replication_factor=1) for n in missing]
             )
-        except TopicAlreadyExistsError:
-            pass  # a twin process created it between our list and our create
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()
