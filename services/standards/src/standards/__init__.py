@@ -1,0 +1,1 @@
+"""The standards service: standards, curriculum, providers, learner records and credentials."""

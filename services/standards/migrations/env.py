@@ -1,0 +1,9 @@
+# Imported for their side effect: each registers its tables on the service's metadata.
+import standards.learning.models
+import standards.people.models
+import standards.programmes.models
+import standards.providers.models  # noqa: F401
+from shared.migrations import run_env
+from standards.db import Base
+
+run_env(service_name="standards", target_metadata=Base.metadata)

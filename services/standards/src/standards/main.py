@@ -1,0 +1,26 @@
+"""The standards service: standards, curriculum, providers, learner records, credentials."""
+
+from fastapi import FastAPI
+
+from shared.app import ServiceDefinition, create_service_app
+from standards.consumers import build_consumers
+from standards.learning.router import router as learning_router
+from standards.programmes.router import router as programmes_router
+from standards.providers.router import router as providers_router
+from standards.settings import Settings
+
+DEFINITION = ServiceDefinition(
+    name="standards",
+    title="Standards service",
+    description=(
+        "Leadership and management standards and the curriculum that teaches them; training "
+        "providers and their accreditation; learner records and the credentials awarded for "
+        "accredited training (Messenger review recommendation 3)."
+    ),
+    routers=[programmes_router, providers_router, learning_router],
+    consumers=build_consumers,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(DEFINITION, settings or Settings())
