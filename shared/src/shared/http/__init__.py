@@ -1,0 +1,91 @@
+"""The HTTP conventions of ARCHITECTURE §4, shared by every service.
+
+Problem details (errors), bearer-token auth and reach, keyset pagination, ETags with If-Match,
+and Idempotency-Key. Each submodule's docstring shows how a route uses it.
+"""
+
+from shared.http.auth import (
+    NATIONAL_SCOPE,
+    CurrentPrincipal,
+    Principal,
+    TokenVerifier,
+    get_principal,
+    mint_development_token,
+    require_scopes,
+    static_key_resolver,
+)
+from shared.http.etag import (
+    IfMatch,
+    IfMatchHeader,
+    check_version,
+    make_etag,
+    require_if_match,
+    set_etag,
+)
+from shared.http.idempotency import (
+    IdempotencyKeyHeader,
+    purge_idempotency_keys,
+    remember,
+    replay,
+    run_idempotent,
+)
+from shared.http.pagination import Page, PageParams, PageQuery, make_page, paginate
+from shared.http.problems import (
+    PROBLEM_MEDIA_TYPE,
+    PROBLEM_RESPONSES,
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Problem,
+    ProblemError,
+    Unauthorized,
+    UnprocessableEntity,
+    install_problem_handlers,
+    problem_type,
+)
+
+__all__ = [
+    "NATIONAL_SCOPE",
+    "PROBLEM_MEDIA_TYPE",
+    "PROBLEM_RESPONSES",
+    "BadRequest",
+    "Conflict",
+    "CurrentPrincipal",
+    "FieldError",
+    "Forbidden",
+    "IdempotencyKeyHeader",
+    "IfMatch",
+    "IfMatchHeader",
+    "NotFound",
+    "Page",
+    "PageParams",
+    "PageQuery",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "Principal",
+    "Problem",
+    "ProblemError",
+    "TokenVerifier",
+    "Unauthorized",
+    "UnprocessableEntity",
+    "check_version",
+    "get_principal",
+    "install_problem_handlers",
+    "make_etag",
+    "make_page",
+    "mint_development_token",
+    "paginate",
+    "problem_type",
+    "purge_idempotency_keys",
+    "remember",
+    "replay",
+    "require_if_match",
+    "require_scopes",
+    "run_idempotent",
+    "set_etag",
+    "static_key_resolver",
+]
