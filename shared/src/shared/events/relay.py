@@ -37,6 +37,7 @@ from shared.db import Database, asyncpg_dsn
 from shared.events.cloudevents import encode_headers, encode_value
 from shared.events.outbox import backlog, notify_channel
 from shared.events.topics import ensure_topics
+from shared.http.idempotency import purge_idempotency_keys
 from shared.settings import ServiceSettings
 from shared.tables import outbox
 
@@ -262,8 +263,15 @@ class OutboxRelay:
                     outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff
                 )
             )
-        if result.rowcount:  # type: ignore[attr-defined]
-            log.info("purged published outbox rows", extra={"rows": result.rowcount})  # type: ignore[attr-defined]
+            keys = await purge_idempotency_keys(
+                session, retention_hours=self._settings.idempotency_retention_hours
+            )
+        purged = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if purged or keys:
+            log.info(
+                "housekeeping",
+                extra={"outbox_rows_purged": purged, "idempotency_keys_purged": keys},
+            )
 
     async def _report_backlog(self) -> None:
         async with self._db.session() as session:
