@@ -1,0 +1,6 @@
+import talent.people.models
+import talent.profiles.models  # noqa: F401  (registers the tables on the metadata)
+from shared.migrations import run_env
+from talent.db import Base
+
+run_env(service_name="talent", target_metadata=Base.metadata)

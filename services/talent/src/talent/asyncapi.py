@@ -1,0 +1,29 @@
+"""What the talent service publishes and consumes, for its AsyncAPI document."""
+
+from typing import Any
+
+from shared.asyncapi import build_document
+from shared.events.model import Event
+from shared.events.topics import service_topic
+from talent.people.events import PersonChanged
+from talent.profiles.events import (
+    AppraisalCompleted,
+    AppraisalReopened,
+    CredentialRevoked,
+    TrainingAccredited,
+)
+
+PUBLISHES: list[type[Event]] = [PersonChanged]
+CONSUMES: dict[str, list[type[Event]]] = {
+    service_topic("standards"): [TrainingAccredited, CredentialRevoked],
+    service_topic("appraisal"): [AppraisalCompleted, AppraisalReopened],
+}
+
+
+def asyncapi_document() -> dict[str, Any]:
+    return build_document(
+        service_name="talent",
+        title="Talent service events",
+        publishes=PUBLISHES,
+        consumes=CONSUMES,
+    )

@@ -1,0 +1,48 @@
+"""The talent service: the people directory and, built from every other service's events,
+talent profiles, pools, 9-box, succession and the regional talent function."""
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+
+from shared.app import ServiceDefinition, create_service_app
+from shared.db import Database
+from shared.events.consumer import EventConsumer, Subscription
+from shared.settings import ServiceSettings
+from talent.people.router import router as people_router
+from talent.profiles import consumers as profile_consumers
+from talent.profiles.router import router as profiles_router
+from talent.settings import Settings
+
+
+def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[EventConsumer]:
+    # One consumer (one group) for the whole service: several consumers sharing a group but
+    # subscribing to different topics would keep rebalancing each other.
+    topics = sorted({*profile_consumers.TOPICS})
+    subscriptions: dict[str, Subscription] = {**profile_consumers.SUBSCRIPTIONS}
+    return [
+        EventConsumer(
+            db=db,
+            settings=settings,
+            group_id=settings.group_id,
+            topics=topics,
+            subscriptions=subscriptions,
+        )
+    ]
+
+
+DEFINITION = ServiceDefinition(
+    name="talent",
+    title="Talent service",
+    description=(
+        "The people directory fed by HR (ESR) extracts, and each person's talent profile "
+        "built from credentials and appraisal outcomes: the ground for talent pools, 9-box "
+        "moderation, succession plans and the regional talent function."
+    ),
+    routers=[people_router, profiles_router],
+    consumers=build_consumers,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(DEFINITION, settings or Settings())

@@ -1,0 +1,214 @@
+"""Use cases of the talent profile: applying consumed events, and reading a profile.
+
+The ``record_*`` functions run inside the consumer's inbox transaction (they never commit), so
+the effect of an event and the note that it was handled are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.events.cloudevents import Envelope
+from talent.profiles import domain
+from talent.profiles.domain import AppraisalState, CredentialState, EventOutcome
+from talent.profiles.events import (
+    AppraisalCompleted,
+    AppraisalReopened,
+    CredentialRevoked,
+    TrainingAccredited,
+)
+from talent.profiles.models import (
+    ProfileAppraisal,
+    ProfileCredential,
+    ProfileEvent,
+    TalentProfile,
+)
+
+
+async def _locked_profile(session: AsyncSession, person_id: str) -> TalentProfile:
+    # Create-if-missing then lock: two handlers for one person (e.g. during a rebalance, when
+    # two consumers briefly hold the same partition) apply one after the other.
+    await session.execute(
+        pg_insert(TalentProfile)
+        .values(person_id=person_id, version=0)
+        .on_conflict_do_nothing(index_elements=[TalentProfile.person_id])
+    )
+    result = await session.scalars(
+        select(TalentProfile)
+        .where(TalentProfile.person_id == person_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.one()
+
+
+def _note(
+    session: AsyncSession,
+    profile: TalentProfile,
+    envelope: Envelope,
+    outcome: EventOutcome,
+    *,
+    org_code: str | None = None,
+) -> None:
+    session.add(
+        ProfileEvent(
+            person_id=profile.person_id,
+            event_id=envelope.id,
+            event_source=envelope.source,
+            event_type=envelope.type,
+            event_time=envelope.time,
+            outcome=outcome,
+        )
+    )
+    if outcome is EventOutcome.APPLIED:
+        profile.version += 1
+        profile.updated_at = datetime.now(UTC)
+        if org_code is not None:
+            profile.org_code = org_code
+
+
+def _credential_state(credential: ProfileCredential | None) -> CredentialState | None:
+    if credential is None:
+        return None
+    return CredentialState(
+        person_id=credential.person_id,
+        awarded_at=credential.awarded_at,
+        revoked_at=credential.revoked_at,
+    )
+
+
+def _appraisal_state(appraisal: ProfileAppraisal | None) -> AppraisalState | None:
+    if appraisal is None:
+        return None
+    return AppraisalState(
+        person_id=appraisal.person_id,
+        completed_at=appraisal.completed_at,
+        reopened_at=appraisal.reopened_at,
+    )
+
+
+async def record_accreditation(
+    *, session: AsyncSession, envelope: Envelope, event: TrainingAccredited
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    credential = await session.get(ProfileCredential, event.credential_id, with_for_update=True)
+    outcome = domain.accreditation_outcome(_credential_state(credential), person_id=event.person_id)
+    if outcome is EventOutcome.APPLIED:
+        if credential is None:
+            credential = ProfileCredential(
+                credential_id=event.credential_id, person_id=event.person_id
+            )
+            session.add(credential)
+        credential.record_id = event.record_id
+        credential.org_code = event.org_code
+        credential.programme_code = event.programme_code
+        credential.standards = list(event.standards)
+        credential.levels = list(event.levels)
+        credential.awarded_at = event.awarded_at
+        credential.expires_at = event.expires_at
+    _note(session, profile, envelope, outcome, org_code=event.org_code)
+    return outcome
+
+
+async def record_revocation(
+    *, session: AsyncSession, envelope: Envelope, event: CredentialRevoked
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    credential = await session.get(ProfileCredential, event.credential_id, with_for_update=True)
+    outcome = domain.revocation_outcome(_credential_state(credential), person_id=event.person_id)
+    if outcome is EventOutcome.APPLIED:
+        if credential is None:
+            credential = ProfileCredential(
+                credential_id=event.credential_id,
+                person_id=event.person_id,
+                standards=[],
+                levels=[],
+            )
+            session.add(credential)
+        credential.revoked_at = event.revoked_at
+        credential.revocation_reason_code = event.reason_code
+    _note(session, profile, envelope, outcome)
+    return outcome
+
+
+async def record_appraisal_completed(
+    *, session: AsyncSession, envelope: Envelope, event: AppraisalCompleted
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    appraisal = await session.get(ProfileAppraisal, event.appraisal_id, with_for_update=True)
+    outcome = domain.completion_outcome(
+        _appraisal_state(appraisal), person_id=event.person_id, completed_at=event.completed_at
+    )
+    if outcome is EventOutcome.APPLIED:
+        if appraisal is None:
+            appraisal = ProfileAppraisal(appraisal_id=event.appraisal_id, person_id=event.person_id)
+            session.add(appraisal)
+        appraisal.org_code = event.org_code
+        appraisal.cycle_year = event.cycle_year
+        appraisal.template_version = event.template_version
+        appraisal.performance_outcome = event.performance_outcome
+        appraisal.behaviour_outcome = event.behaviour_outcome
+        appraisal.aspirations = (
+            event.aspirations.model_dump(mode="json") if event.aspirations is not None else None
+        )
+        appraisal.development_programme_codes = list(event.development_programme_codes)
+        appraisal.completed_at = event.completed_at
+        # Completing again after a reopen closes that reopening.
+        appraisal.reopened_at = None
+        appraisal.reopen_reason_code = None
+    _note(session, profile, envelope, outcome, org_code=event.org_code)
+    return outcome
+
+
+async def record_appraisal_reopened(
+    *, session: AsyncSession, envelope: Envelope, event: AppraisalReopened
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    appraisal = await session.get(ProfileAppraisal, event.appraisal_id, with_for_update=True)
+    outcome = domain.reopen_outcome(
+        _appraisal_state(appraisal), person_id=event.person_id, reopened_at=event.reopened_at
+    )
+    if outcome is EventOutcome.APPLIED and appraisal is not None:
+        appraisal.reopened_at = event.reopened_at
+        appraisal.reopen_reason_code = event.reason_code
+    _note(session, profile, envelope, outcome)
+    return outcome
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    person_id: str
+    profile: TalentProfile | None
+    credentials: list[ProfileCredential]
+    latest_appraisal: ProfileAppraisal | None
+
+    @property
+    def version(self) -> int:
+        return self.profile.version if self.profile is not None else 0
+
+
+async def get_profile(*, session: AsyncSession, person_id: str) -> ProfileView:
+    profile = await session.get(TalentProfile, person_id)
+    credentials = await session.scalars(
+        select(ProfileCredential)
+        # A revocation that arrived before its award has nothing to show yet.
+        .where(ProfileCredential.person_id == person_id, ProfileCredential.awarded_at.is_not(None))
+        .order_by(ProfileCredential.awarded_at, ProfileCredential.credential_id)
+    )
+    latest = await session.scalars(
+        select(ProfileAppraisal)
+        .where(ProfileAppraisal.person_id == person_id)
+        .order_by(ProfileAppraisal.completed_at.desc(), ProfileAppraisal.appraisal_id.desc())
+        .limit(1)
+    )
+    return ProfileView(
+        person_id=person_id,
+        profile=profile,
+        credentials=list(credentials),
+        latest_appraisal=latest.first(),
+    )
