@@ -11,6 +11,7 @@ Leaving the block without `commit()` rolls everything back, events included.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
 from shared.events.model import Event
-from shared.events.outbox import add_to_outbox
+from shared.events.outbox import add_many_to_outbox
 
 
 class UnitOfWork:
@@ -28,6 +29,7 @@ class UnitOfWork:
         self._traceparent = traceparent
         self._session: AsyncSession | None = None
         self.published: list[uuid.UUID] = []
+        self._notified = False
 
     @property
     def session(self) -> AsyncSession:
@@ -38,6 +40,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._db.sessionmaker()
         await self._session.begin()
+        self._notified = False
         return self
 
     async def __aexit__(
@@ -55,11 +58,22 @@ class UnitOfWork:
             self._session = None
 
     async def publish(self, event: Event) -> uuid.UUID:
-        event_id = await add_to_outbox(
-            self.session, event, service_name=self._service_name, traceparent=self._traceparent
-        )
-        self.published.append(event_id)
+        (event_id,) = await self.publish_many([event])
         return event_id
+
+    async def publish_many(self, events: Sequence[Event]) -> list[uuid.UUID]:
+        """Append events in order with one INSERT; one NOTIFY per transaction wakes the relay."""
+        ids = await add_many_to_outbox(
+            self.session,
+            events,
+            service_name=self._service_name,
+            traceparent=self._traceparent,
+            notify=not self._notified,
+        )
+        self._notified = self._notified or bool(ids)
+        self.published.extend(ids)
+        return ids
 
     async def commit(self) -> None:
         await self.session.commit()
+        self._notified = False  # the next transaction needs its own NOTIFY

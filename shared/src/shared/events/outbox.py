@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, text, update
@@ -23,29 +24,64 @@ async def add_to_outbox(
     service_name: str,
     traceparent: str | None = None,
     time: datetime | None = None,
+    notify: bool = True,
 ) -> uuid.UUID:
-    """Append `event` to the outbox in the session's open transaction; return its CloudEvents id.
-
-    The NOTIFY is transactional in PostgreSQL: it is delivered to the relay only when (and if)
-    the surrounding transaction commits, so the relay never wakes for a row it cannot see.
-    """
-    event_id = uuid.uuid4()
-    await session.execute(
-        insert(outbox).values(
-            id=event_id,
-            topic=f"leadership.{service_name}",
-            key=event.partition_key(),
-            type=event.event_type(),
-            subject=event.subject(),
-            time=time or datetime.now(UTC),
-            payload=event.to_data(),
-            traceparent=traceparent,
-        )
+    """Append `event` to the outbox in the session's open transaction; return its CloudEvents id."""
+    (event_id,) = await add_many_to_outbox(
+        session,
+        [event],
+        service_name=service_name,
+        traceparent=traceparent,
+        time=time,
+        notify=notify,
     )
+    return event_id
+
+
+async def add_many_to_outbox(
+    session: AsyncSession,
+    events: Sequence[Event],
+    *,
+    service_name: str,
+    traceparent: str | None = None,
+    time: datetime | None = None,
+    notify: bool = True,
+) -> list[uuid.UUID]:
+    """Append `events`, in order, with one multi-row INSERT.
+
+    The NOTIFY is transactional in PostgreSQL: it reaches the relay only when (and if) the
+    surrounding transaction commits, so the relay never wakes for a row it cannot see. One per
+    transaction is enough (PostgreSQL folds duplicates anyway), hence `notify`.
+    """
+    if not events:
+        return []
+    moment = time or datetime.now(UTC)
+    ids = [uuid.uuid4() for _ in events]
+    await session.execute(
+        insert(outbox),
+        [
+            {
+                "id": event_id,
+                "topic": f"leadership.{service_name}",
+                "key": event.partition_key(),
+                "type": event.event_type(),
+                "subject": event.subject(),
+                "time": moment,
+                "payload": event.to_data(),
+                "traceparent": traceparent,
+            }
+            for event_id, event in zip(ids, events, strict=True)
+        ],
+    )
+    if notify:
+        await notify_relay(session, service_name)
+    return ids
+
+
+async def notify_relay(session: AsyncSession, service_name: str) -> None:
     await session.execute(
         text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(service_name)}
     )
-    return event_id
 
 
 async def republish_since(session: AsyncSession, *, since: datetime, service_name: str) -> int:

@@ -107,12 +107,14 @@ async def idempotency_key(
 IdempotencyKeyHeader = Annotated[str | None, Depends(idempotency_key)]
 
 
-async def request_fingerprint(request: Request) -> str:
+async def request_fingerprint(request: Request, *, body: bytes | None = None) -> str:
     """Method, path (with query) and the SHA-256 of the raw body: what "the same request" means.
 
-    The body is compared byte for byte: a client retrying sends the same bytes.
+    The body is compared byte for byte: a client retrying sends the same bytes. A route that
+    has already streamed the body itself (to cap its size, say) passes it in as `body`.
     """
-    body = await request.body()
+    if body is None:
+        body = await request.body()
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return f"{request.method} {target} sha256:{hashlib.sha256(body).hexdigest()}"
 

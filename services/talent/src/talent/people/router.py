@@ -77,11 +77,7 @@ async def _read_capped_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise extract.too_large(f"An import takes at most {limit} bytes; split the extract")
         chunks.append(chunk)
-    body = b"".join(chunks)
-    # Starlette caches a read body here; the Idempotency-Key fingerprint reads it back through
-    # request.body(), which would otherwise find the stream already consumed.
-    request._body = body
-    return body
+    return b"".join(chunks)
 
 
 @router.post(
@@ -107,7 +103,7 @@ async def import_people(
     extract_format = extract.format_for(request.headers.get("content-type"))
     body = await _read_capped_body(request, settings.people_import_max_bytes)
     records = extract.parse_extract(body, extract_format, max_rows=settings.people_import_max_rows)
-    fingerprint = await request_fingerprint(request) if idempotency_key else ""
+    fingerprint = await request_fingerprint(request, body=body) if idempotency_key else ""
     try:
         # The unit of work opens only now, so a slow upload never holds a pooled connection.
         async with UnitOfWork(

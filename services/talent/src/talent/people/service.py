@@ -286,8 +286,8 @@ async def import_people(
         # ORM bulk UPDATE by primary key: one executemany for every changed person.
         await session.execute(update(Person), plan.updates)
     characteristics_changed = await _record_protected_characteristics(session, candidates, now)
-    for event in plan.events:
-        await uow.publish(event)
+    for chunk in _chunks(plan.events):
+        await uow.publish_many(list(chunk))
 
     created = len(plan.inserts)
     updated = len(plan.updates) + len(characteristics_changed - plan.written)
