@@ -489,6 +489,10 @@ class Stack:
                 "ENVIRONMENT": "development",
                 "RUN_WORKERS": "true",
                 "SERVICE_PORT": str(service.port),
+                # A consumer killed with -9 holds its partitions until its session times out;
+                # locally a short timeout makes recovery (and the first group join) quick.
+                "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
+                "KAFKA_HEARTBEAT_INTERVAL_MS": os.environ.get("KAFKA_HEARTBEAT_INTERVAL_MS", "500"),
                 # Log lines reach the log file as they happen, not when a buffer fills.
                 "PYTHONUNBUFFERED": "1",
             }
