@@ -4,6 +4,7 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from shared.disclosure import (
     DEFAULT_POLICY,
     NATIONAL_POLICY,

@@ -5,6 +5,8 @@ from collections import Counter
 from importlib import resources
 
 import pytest
+
+from shared import reference
 from shared.reference import (
     Organisation,
     OrgType,
@@ -19,8 +21,6 @@ from shared.reference import (
     regions,
 )
 from shared.reference import organisations as organisations_module
-
-from shared import reference
 
 TRUST_TYPES = (OrgType.NHS_TRUST, OrgType.FOUNDATION_TRUST)
 

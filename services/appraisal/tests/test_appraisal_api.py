@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import select
+
 from appraisal.people import service as people_service
 from appraisal.people.events import PersonChanged
 from devstack.testing import auth, eventually
 from shared.events.cloudevents import Envelope
 from shared.tables import outbox
-from sqlalchemy import select
 
 LEEDS = "RR8"  # Leeds Teaching Hospitals, North East and Yorkshire (Y63)
 GUYS = "RJ1"  # Guy's and St Thomas', London (Y56)

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+
 from appraisal.appraisals import domain
 from appraisal.appraisals.domain import (
     AppraisalStatus,

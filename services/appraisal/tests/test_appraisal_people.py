@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy import func, select
+
 from appraisal.people.models import Person
 from devstack.testing import auth, eventually
 from shared.events.cloudevents import encode_headers
 from shared.tables import inbox
-from sqlalchemy import func, select
 
 TALENT_TOPIC = "leadership.talent"
 PERSON_CHANGED = "leadership.person.changed.v1"

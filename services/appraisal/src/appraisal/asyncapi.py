@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from shared.asyncapi import build_document
-from shared.events.model import Event
-
 from appraisal.appraisals.events import AppraisalCompleted, AppraisalReopened
 from appraisal.consumers import SUBSCRIPTIONS
+from shared.asyncapi import build_document
+from shared.events.model import Event
 
 PUBLISHES: list[type[Event]] = [AppraisalCompleted, AppraisalReopened]
 CONSUMES: dict[str, list[type[Event]]] = {

@@ -2,13 +2,12 @@
 
 from collections.abc import Sequence
 
+from appraisal.people import service as people_service
+from appraisal.people.events import PersonChanged
 from shared.db import Database
 from shared.events.consumer import EventConsumer, Subscription
 from shared.events.topics import service_topic
 from shared.settings import ServiceSettings
-
-from appraisal.people import service as people_service
-from appraisal.people.events import PersonChanged
 
 TALENT_TOPIC = service_topic("talent")
 

@@ -1,11 +1,11 @@
 """The appraisal service: the single national appraisal, from objectives to sign-off."""
 
 from fastapi import FastAPI
-from shared.app import ServiceDefinition, create_service_app
 
 from appraisal.appraisals.router import router as appraisals_router
 from appraisal.consumers import build_consumers
 from appraisal.settings import Settings
+from shared.app import ServiceDefinition, create_service_app
 
 DEFINITION = ServiceDefinition(
     name="appraisal",

@@ -5,7 +5,6 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
-from shared.events.model import Event
 
 from appraisal.appraisals.domain import (
     AspirationTimeframe,
@@ -19,6 +18,7 @@ from appraisal.appraisals.domain import (
     ReopenReason,
     TargetLevel,
 )
+from shared.events.model import Event
 
 PERSON_ID_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 ORG_CODE_PATTERN = r"^[A-Z0-9]{3,5}$"

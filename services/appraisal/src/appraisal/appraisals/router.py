@@ -3,6 +3,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from appraisal.appraisals import service as appraisal_service
+from appraisal.appraisals.domain import FIRST_CYCLE_YEAR, AppraisalStatus
+from appraisal.appraisals.events import PERSON_ID_PATTERN
+from appraisal.appraisals.schemas import (
+    AppraisalCreate,
+    AppraisalPatch,
+    AppraisalRead,
+    TransitionRequest,
+)
 from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
 from shared.http.auth import Principal, require_scopes
 from shared.http.etag import IfMatchHeader, make_etag, set_etag
@@ -18,18 +30,6 @@ from shared.http.idempotency import (
 from shared.http.pagination import Page, PageQuery, make_page
 from shared.http.problems import Conflict
 from shared.uow import UnitOfWork
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from appraisal.appraisals import service as appraisal_service
-from appraisal.appraisals.domain import FIRST_CYCLE_YEAR, AppraisalStatus
-from appraisal.appraisals.events import PERSON_ID_PATTERN
-from appraisal.appraisals.schemas import (
-    AppraisalCreate,
-    AppraisalPatch,
-    AppraisalRead,
-    TransitionRequest,
-)
 
 router = APIRouter(prefix="/v1/appraisals", tags=["appraisals"])
 

@@ -9,19 +9,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from shared.http.auth import Principal
-from shared.http.etag import IfMatch, check_version
-from shared.http.pagination import PageParams, paginate
-from shared.http.problems import (
-    Conflict,
-    FieldError,
-    NotFound,
-    UnprocessableEntity,
-    invalid_input,
-    problem_type,
-)
-from shared.reference.organisations import get_organisation
-from shared.uow import UnitOfWork
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +43,19 @@ from appraisal.appraisals.schemas import (
 from appraisal.people import domain as people_domain
 from appraisal.people import service as people_service
 from appraisal.people.models import Person
+from shared.http.auth import Principal
+from shared.http.etag import IfMatch, check_version
+from shared.http.pagination import PageParams, paginate
+from shared.http.problems import (
+    Conflict,
+    FieldError,
+    NotFound,
+    UnprocessableEntity,
+    invalid_input,
+    problem_type,
+)
+from shared.reference.organisations import get_organisation
+from shared.uow import UnitOfWork
 
 
 async def create_appraisal(

@@ -4,6 +4,7 @@ from datetime import date
 from typing import ClassVar
 
 from pydantic import Field, field_validator
+
 from shared.events.model import Event
 
 

@@ -1,12 +1,12 @@
 """Use cases of the people projection."""
 
-from shared.events.cloudevents import Envelope
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.people import domain
 from appraisal.people.events import PersonChanged
 from appraisal.people.models import Person
+from shared.events.cloudevents import Envelope
 
 
 async def get_person(*, session: AsyncSession, person_id: str) -> Person | None:
