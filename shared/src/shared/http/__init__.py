@@ -17,6 +17,7 @@ from shared.http.auth import (
 from shared.http.etag import (
     IfMatch,
     IfMatchHeader,
+    IfMatchPrecondition,
     check_version,
     make_etag,
     require_if_match,
@@ -60,6 +61,7 @@ __all__ = [
     "IdempotencyKeyHeader",
     "IfMatch",
     "IfMatchHeader",
+    "IfMatchPrecondition",
     "NotFound",
     "Page",
     "PageParams",

@@ -94,6 +94,32 @@ def parse_if_match(value: str | None) -> IfMatch:
     return IfMatch(etag=value, version=int(match["version"]))
 
 
+@dataclass(frozen=True, slots=True)
+class IfMatchPrecondition:
+    """The raw ``If-Match`` header, judged only when the route asks for the version.
+
+    Dependencies run before the route body, in declaration order; judging the header there
+    would answer 428 to a caller who has no token or lacks the scope. Deferring it keeps the
+    order every client expects: 401, then 403, then 428/412.
+    """
+
+    raw: str | None
+
+    def parsed(self) -> IfMatch:
+        return parse_if_match(self.raw)
+
+    @property
+    def etag(self) -> str:
+        return self.parsed().etag
+
+    @property
+    def version(self) -> int:
+        return self.parsed().version
+
+    def version_for(self, resource_id: Any) -> int:
+        return self.parsed().version_for(resource_id)
+
+
 async def require_if_match(
     if_match: Annotated[
         str | None,
@@ -102,20 +128,21 @@ async def require_if_match(
             description="The resource's current ETag, from its last GET or change",
         ),
     ] = None,
-) -> IfMatch:
-    """The ``If-Match`` of the request; 428 when missing, 412 when it cannot be one of ours."""
-    return parse_if_match(if_match)
+) -> IfMatchPrecondition:
+    """The ``If-Match`` of the request; 428 when missing and 412 when it cannot be one of ours,
+    raised when the route reads the version (after authentication and authorisation)."""
+    return IfMatchPrecondition(if_match)
 
 
-IfMatchHeader = Annotated[IfMatch, Depends(require_if_match)]
+IfMatchHeader = Annotated[IfMatchPrecondition, Depends(require_if_match)]
 
 
-def check_version(current_version: int, expected: int | IfMatch) -> None:
+def check_version(current_version: int, expected: int | IfMatch | IfMatchPrecondition) -> None:
     """412 unless the resource is still at the version the client saw.
 
     A pre-check only; the UPDATE must still say ``AND version = :expected`` (see module doc).
     """
-    wanted = expected.version if isinstance(expected, IfMatch) else expected
+    wanted = expected if isinstance(expected, int) else expected.version
     if current_version != wanted:
         raise PreconditionFailed(
             "The resource has changed since you read it; GET it again and retry"

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +219,8 @@ async def _problem_error_handler(request: Request, exc: Exception) -> Response:
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})  # keeps `Allow` on 405 and any challenge header
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     if exc.status_code < 400:
         # Not an error (304 and friends raised by a route); nothing to describe.
         return Response(status_code=exc.status_code, headers=headers)
@@ -226,6 +229,29 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     return ProblemError(exc.status_code, phrase, detail, headers=headers).to_response(
         _instance(request)
     )
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers to (RFC 9110 §15.5.6).
+
+    Starlette's 405 names only the methods of the first route whose path matched, but FastAPI
+    files each method of a path as a route of its own, so each method is tried on a clean scope.
+    """
+    base = {
+        key: request.scope[key] for key in ("type", "path", "root_path") if key in request.scope
+    }
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**base, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 def _error_path(loc: Sequence[Any]) -> str:
@@ -271,8 +297,32 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
     ).to_response(_instance(request))
 
 
+def _is_database_unavailable(exc: Exception) -> bool:
+    # Lost or refused connections (a database restart or failover) are the caller's cue to
+    # retry, not a bug: 503 with Retry-After. Imported here so the problem layer stays usable
+    # without a database.
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | OSError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", None)
+    if _is_database_unavailable(exc):
+        logger.warning(
+            "database unavailable on %s %s",
+            request.method,
+            _instance(request),
+            extra={"request_id": request_id},
+        )
+        return ProblemError(
+            503,
+            detail="The service cannot reach its database just now; retry shortly.",
+            type=problem_type("service-unavailable"),
+            headers={"Retry-After": "1"},
+        ).to_response(_instance(request))
     logger.error(
         "unhandled error on %s %s",
         request.method,

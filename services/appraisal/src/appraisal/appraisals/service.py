@@ -44,11 +44,12 @@ from appraisal.people import domain as people_domain
 from appraisal.people import service as people_service
 from appraisal.people.models import Person
 from shared.http.auth import Principal
-from shared.http.etag import IfMatch, check_version
+from shared.http.etag import IfMatchPrecondition, check_version
 from shared.http.pagination import PageParams, paginate
 from shared.http.problems import (
     Conflict,
     FieldError,
+    Forbidden,
     NotFound,
     UnprocessableEntity,
     invalid_input,
@@ -138,8 +139,14 @@ async def get_appraisal(
     appraisal = await session.get(Appraisal, appraisal_id)
     if appraisal is None:
         raise NotFound(f"appraisal {appraisal_id} does not exist")
-    principal.require_org(appraisal.org_code)
+    _require_reach(principal, appraisal)
     return appraisal
+
+
+def _require_reach(principal: Principal, appraisal: Appraisal) -> None:
+    # Not naming the organisation: where someone works is not for a foreign token to learn.
+    if not principal.can_see_org(appraisal.org_code):
+        raise Forbidden(f"This token does not reach the organisation of appraisal {appraisal.id}")
 
 
 async def list_appraisals(
@@ -171,7 +178,10 @@ async def list_appraisals(
 
 
 async def _lock_for_change(
-    session: AsyncSession, principal: Principal, appraisal_id: uuid.UUID, if_match: IfMatch
+    session: AsyncSession,
+    principal: Principal,
+    appraisal_id: uuid.UUID,
+    if_match: IfMatchPrecondition,
 ) -> Appraisal:
     expected = if_match.version_for(appraisal_id)
     appraisal = await session.scalar(
@@ -183,7 +193,7 @@ async def _lock_for_change(
     if appraisal is None:
         raise NotFound(f"appraisal {appraisal_id} does not exist")
     # Reach before version, so a caller without reach learns nothing about the record.
-    principal.require_org(appraisal.org_code)
+    _require_reach(principal, appraisal)
     check_version(appraisal.version, expected)
     return appraisal
 
@@ -198,7 +208,7 @@ async def update_content(
     uow: UnitOfWork,
     principal: Principal,
     appraisal_id: uuid.UUID,
-    if_match: IfMatch,
+    if_match: IfMatchPrecondition,
     patch: AppraisalPatch,
 ) -> Appraisal:
     appraisal = await _lock_for_change(uow.session, principal, appraisal_id, if_match)
@@ -280,7 +290,7 @@ async def change_status(
     uow: UnitOfWork,
     principal: Principal,
     appraisal_id: uuid.UUID,
-    if_match: IfMatch,
+    if_match: IfMatchPrecondition,
     transition: TransitionRequest,
 ) -> Appraisal:
     """Move the appraisal along its life cycle; completing and reopening publish events."""
