@@ -168,11 +168,21 @@ def _service_document(name: str) -> dict[str, Any]:
     return document
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Shared header schemas would otherwise come out as YAML anchors, which readers dislike."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def render_yaml(document: Mapping[str, Any]) -> str:
     header = (
         "# Generated from the event models by `python -m shared.asyncapi write`; do not edit.\n"
     )
-    return header + yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(
+        dict(document), Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100
+    )
+    return header + body
 
 
 def render_catalogue(documents: Mapping[str, Mapping[str, Any]]) -> str:
