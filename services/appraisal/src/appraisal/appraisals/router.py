@@ -3,7 +3,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.appraisals import service as appraisal_service
@@ -20,15 +19,10 @@ from shared.http.auth import Principal, require_scopes
 from shared.http.etag import IfMatchHeader, make_etag, set_etag
 from shared.http.idempotency import (
     IdempotencyKeyHeader,
-    is_idempotency_conflict,
-    remember,
-    render_body,
-    replay,
-    request_fingerprint,
     run_idempotent,
+    run_idempotent_in,
 )
 from shared.http.pagination import Page, PageQuery, make_page
-from shared.http.problems import Conflict
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/v1/appraisals", tags=["appraisals"])
@@ -39,6 +33,16 @@ AppraisalWriter = Annotated[Principal, Depends(require_scopes("appraisal:write")
 _ETAG_HEADER = {
     "ETag": {"description": "Strong ETag of the returned version", "schema": {"type": "string"}}
 }
+# OpenAPI links from every response that returns an appraisal to what a client does next with
+# it, carrying the ETag as the If-Match a change needs; the stateful fuzz tests follow them.
+_THIS_APPRAISAL = {"path.appraisal_id": "$response.body#/id"}
+_THIS_VERSION = {**_THIS_APPRAISAL, "header.If-Match": "$response.header.ETag"}
+_FOLLOW_UPS = {
+    "get_appraisal": {"operationId": "get_appraisal", "parameters": _THIS_APPRAISAL},
+    "update_appraisal": {"operationId": "update_appraisal", "parameters": _THIS_VERSION},
+    "transition_appraisal": {"operationId": "transition_appraisal", "parameters": _THIS_VERSION},
+}
+_RETURNS_APPRAISAL = {"headers": _ETAG_HEADER, "links": _FOLLOW_UPS}
 
 
 def _headers_of(appraisal: AppraisalRead) -> dict[str, str]:
@@ -49,7 +53,7 @@ def _headers_of(appraisal: AppraisalRead) -> dict[str, str]:
     "",
     status_code=201,
     response_model=AppraisalRead,
-    responses={201: {"headers": _ETAG_HEADER}},
+    responses={201: _RETURNS_APPRAISAL},
 )
 async def create_appraisal(
     appraisal_in: AppraisalCreate,
@@ -97,9 +101,7 @@ async def list_appraisals(
     )
 
 
-@router.get(
-    "/{appraisal_id}", response_model=AppraisalRead, responses={200: {"headers": _ETAG_HEADER}}
-)
+@router.get("/{appraisal_id}", response_model=AppraisalRead, responses={200: _RETURNS_APPRAISAL})
 async def get_appraisal(
     appraisal_id: uuid.UUID, principal: AppraisalReader, session: SessionDep, response: Response
 ) -> AppraisalRead:
@@ -110,9 +112,7 @@ async def get_appraisal(
     return AppraisalRead.from_model(appraisal)
 
 
-@router.patch(
-    "/{appraisal_id}", response_model=AppraisalRead, responses={200: {"headers": _ETAG_HEADER}}
-)
+@router.patch("/{appraisal_id}", response_model=AppraisalRead, responses={200: _RETURNS_APPRAISAL})
 async def update_appraisal(
     appraisal_id: uuid.UUID,
     patch: AppraisalPatch,
@@ -134,7 +134,7 @@ async def update_appraisal(
 @router.post(
     "/{appraisal_id}/transitions",
     response_model=AppraisalRead,
-    responses={200: {"headers": _ETAG_HEADER}},
+    responses={200: _RETURNS_APPRAISAL},
 )
 async def transition_appraisal(
     appraisal_id: uuid.UUID,
@@ -176,43 +176,10 @@ async def _once(
     """Run ``operation`` in the unit of work and commit it with its Idempotency-Key record.
 
     `run_idempotent` owns its session, but an event must be published through this unit of
-    work, so the two halves of the shared idempotency support are used around it instead.
+    work, so `run_idempotent_in` runs it inside the unit of work instead. It claims the key
+    before the operation runs: a retry racing the first attempt waits for it and replays its
+    response, rather than failing the If-Match the first attempt has just moved on.
     """
-    fingerprint = await request_fingerprint(request) if key is not None else ""
-    if key is not None:
-        stored = await replay(uow.session, principal=principal, key=key, fingerprint=fingerprint)
-        if stored is not None:
-            return stored
-    status_code, body, headers = await operation()
-    rendered = render_body(body)
-    if key is not None:
-        try:
-            await remember(
-                uow.session,
-                principal=principal,
-                key=key,
-                fingerprint=fingerprint,
-                status_code=status_code,
-                body=rendered,
-                headers=headers,
-            )
-        except IntegrityError as exc:
-            if not is_idempotency_conflict(exc):
-                raise
-            # A twin with the same key committed first: undo ours and answer with theirs.
-            await uow.session.rollback()
-            stored = await replay(
-                uow.session, principal=principal, key=key, fingerprint=fingerprint
-            )
-            if stored is None:
-                raise Conflict(
-                    "A concurrent request with this Idempotency-Key is in progress"
-                ) from None
-            return stored
-    await uow.commit()
-    return Response(
-        content=rendered,
-        status_code=status_code,
-        headers=dict(headers),
-        media_type="application/json",
+    return await run_idempotent_in(
+        uow.session, request, principal, operation, commit=uow.commit, key=key
     )

@@ -76,7 +76,9 @@ async def create_appraisal(
             "cannot be inferred",
             type="missing",
         )
-    principal.require_org(org_code)
+    if not principal.can_see_org(org_code):
+        # Not naming it: the organisation may come from the directory, not from the caller.
+        raise Forbidden(f"This token does not reach the organisation of {appraisal_in.person_id}")
     if get_organisation(org_code) is None:
         raise invalid_input("body.org_code", f"{org_code} is not a known NHS organisation")
     if person is not None and person.org_code == org_code and people_domain.has_left(person.status):

@@ -94,7 +94,8 @@ async def get_learner_record(
     if learner_record is None:
         raise NotFound(f"{person_id} has no learner record {record_id}")
     if not principal.can_see_org(learner_record.org_code):
-        raise Forbidden(f"This token does not reach organisation {learner_record.org_code}")
+        # Not naming the organisation: where someone works is not for a foreign token to learn.
+        raise Forbidden(f"This token does not reach the organisation of record {record_id}")
     set_etag(response, learner_record.id, learner_record.version)
     return LearnerRecordRead.of(learner_record, now=datetime.now(UTC))
 

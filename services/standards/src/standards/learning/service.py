@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.http.auth import Principal
 from shared.http.pagination import PageParams, paginate
-from shared.http.problems import Conflict, invalid_input
+from shared.http.problems import Conflict, Forbidden, invalid_input
 from standards.learning import domain
 from standards.learning.events import TrainingAccredited, TrainingCompleted
 from standards.learning.models import Credential, LearnerRecord
@@ -64,7 +64,9 @@ async def record_completion(
                 type="missing",
             )
         org_code = person.org_code
-    principal.require_org(org_code)
+    if not principal.can_see_org(org_code):
+        # Not naming it: the organisation may come from the directory, not from the caller.
+        raise Forbidden(f"This token does not reach the organisation of {person_id}")
 
     accreditation = None
     if completion.provider_id is not None:

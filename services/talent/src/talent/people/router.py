@@ -178,6 +178,7 @@ async def get_person(
     if person is None:
         raise NotFound(f"No person {person_id} is in the directory")
     if not principal.can_see_org(person.org_code):
-        raise Forbidden(f"This token does not reach organisation {person.org_code}")
+        # Not naming the organisation: where someone works is not for a foreign token to learn.
+        raise Forbidden(f"This token does not reach the organisation of person {person_id}")
     set_etag(response, person.person_id, person.version)
     return PersonRead.model_validate(person)
