@@ -26,12 +26,27 @@ import pytest
 
 from devstack import flows
 from devstack.paths import find_repo_root
+from devstack.ports import free_port, port_is_free
 
 EVENTS = int(os.environ.get("FAULT_EVENTS", "2000"))
 PEOPLE = 50
 CONCURRENCY = 16
 ORG = "RR8"
 ACCREDITED = "leadership.training.accredited.v1"
+
+
+def _free_ports() -> dict[str, int]:
+    # Ports of our own, kept across the restart, so a developer's `make up` (or a second test
+    # run on the same machine) is never mistaken for this stack.
+    import random
+
+    while True:
+        base = random.randint(20_000, 40_000)
+        if all(port_is_free(base + i) for i in range(4)):
+            return {"services": base, "postgres": free_port(), "broker": free_port()}
+
+
+PORTS = _free_ports()
 
 
 def completion_time(n: int) -> datetime:
@@ -52,11 +67,11 @@ def _start_stack(base_dir: Path) -> tuple[subprocess.Popen[bytes], dict]:
             "--base-dir",
             str(base_dir),
             "--port-base",
-            "28711",
+            str(PORTS["services"]),
             "--postgres-port",
-            "25432",
+            str(PORTS["postgres"]),
             "--broker-port",
-            "29092",
+            str(PORTS["broker"]),
         ],
         cwd=find_repo_root(),
         stdout=open(base_dir / "up.out", "ab"),  # noqa: SIM115 - the child owns it
