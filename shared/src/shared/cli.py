@@ -1,4 +1,5 @@
-"""The command line every service shares: ``python -m <service> migrate|serve|republish-outbox``."""
+"""The command line every service shares:
+``python -m <service> migrate|serve|worker|republish-outbox``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def run(
     app_path: str,
     migrations_dir: Path,
     argv: list[str] | None = None,
+    definition_path: str | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m {service_name}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -29,6 +31,11 @@ def run(
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    worker = sub.add_parser(
+        "worker", help="run the outbox relay and the consumers without the API (health on --port)"
+    )
+    worker.add_argument("--host", default="127.0.0.1")
+    worker.add_argument("--port", type=int, default=8001)
     replay = sub.add_parser(
         "republish-outbox", help="publish again every retained event created since a time"
     )
@@ -55,6 +62,14 @@ def run(
             proxy_headers=True,
             timeout_graceful_shutdown=10,
         )
+    elif args.command == "worker":
+        from shared.worker import load_definition, serve_worker
+
+        # The definition sits beside the app factory (``<service>.main:DEFINITION``) unless the
+        # caller names another one.
+        module = app_path.partition(":")[0]
+        definition = load_definition(definition_path or f"{module}:DEFINITION")
+        serve_worker(definition, settings, host=args.host, port=args.port)
     elif args.command == "republish-outbox":
         count = asyncio.run(_republish(settings, args.since))
         print(f"{count} events marked for publication again")
