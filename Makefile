@@ -18,6 +18,7 @@ help:
 	@echo "make lint    ruff and mypy"
 	@echo "make token   print a development token (SCOPES=\"...\" ORG=... REGION=...)"
 	@echo "make bench   run the benchmarks into bench/results/"
+	@echo "make soak    the fuzz and fault suites at full size (SOAK=1)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -49,3 +50,7 @@ format: bootstrap
 
 bench: bootstrap
 	$(RUN) python -m bench
+
+# The long runs: many more fuzz examples and fault rounds than `make test` does, an hour each at most.
+soak: bootstrap
+	SOAK=1 $(RUN) pytest --timeout=3600 tests/fuzz tests/faults

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.db import Database
 from shared.events.consumer import EventConsumer
 from shared.events.relay import OutboxRelay
-from shared.http.auth import TokenVerifier
+from shared.http.auth import TokenVerifier, get_principal
 from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from shared.observability import (
     RequestContextMiddleware,
@@ -101,7 +101,10 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service_name=definition.name)
     for router in definition.routers:
-        app.include_router(router)
+        # Authenticate before anything else about the request is checked: without a valid token
+        # the answer is 401, never a 422 or 428 that a parameter dependency raised first. Routes
+        # resolve the principal again for their scopes; FastAPI caches it per request.
+        app.include_router(router, dependencies=[Depends(get_principal)])
     add_health_routes(
         app,
         readiness_checks={

@@ -97,6 +97,12 @@ async def idempotency_key(
             alias=IDEMPOTENCY_KEY_HEADER,
             description="A unique value (e.g. a UUID) per intended operation; a retry with "
             "the same key returns the first response instead of acting twice.",
+            # Documents what `validate_key` enforces, which it does with its own 422 problem.
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": MAX_KEY_LENGTH,
+                "pattern": _KEY.pattern,
+            },
         ),
     ] = None,
 ) -> str | None:
