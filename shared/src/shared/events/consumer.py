@@ -23,9 +23,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared import observability
 from shared.db import Database
@@ -39,6 +40,19 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 
+# Built once: constructing the statement for every message cost more CPU than executing it.
+_INBOX_INSERT = (
+    pg_insert(inbox)
+    .values(
+        consumer=bindparam("consumer"),
+        source=bindparam("source"),
+        event_id=bindparam("event_id"),
+        type=bindparam("type"),
+    )
+    .on_conflict_do_nothing()
+    .returning(inbox.c.event_id)
+)
+
 
 @dataclass(frozen=True)
 class Subscription:
@@ -50,6 +64,38 @@ class Subscription:
 
 class _Transient(Exception):
     """The database is unreachable: retry the same message later, never dead-letter it."""
+
+
+class _ConnectionLease:
+    """One pooled connection for the messages of one fetched batch.
+
+    A checkout per message cost a pre-ping (two round trips on asyncpg) and the pool's
+    bookkeeping. Each message still gets its own transaction and its own fresh session, so the
+    messages share nothing but the connection; a connection that failed is thrown away.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._connection: AsyncConnection | None = None
+
+    async def acquire(self) -> AsyncConnection:
+        if self._connection is None:
+            self._connection = await self._db.engine.connect()
+        return self._connection
+
+    async def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def discard(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()
 
 
 class EventConsumer:
@@ -71,6 +117,7 @@ class EventConsumer:
         self._processed: dict[TopicPartition, int] = {}
         self._positions: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
+        self._lease = _ConnectionLease(db)
         self.running = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -99,6 +146,11 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=500,
+            # How long the broker may hold a fetch that finds nothing new. The embedded broker
+            # (Tansu) does not answer early when a message arrives, so aiokafka's default of
+            # 500 ms added 0-250 ms to every hop (bench/README.md); Apache Kafka answers at once
+            # either way, and 100 ms only makes an idle consumer ask more often.
+            fetch_max_wait_ms=100,
             session_timeout_ms=self._settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=self._settings.kafka_heartbeat_interval_ms,
             max_poll_interval_ms=300_000,
@@ -117,13 +169,16 @@ class EventConsumer:
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
-                for tp, records in batches.items():
-                    for record in records:
-                        if stop.is_set():
-                            break
-                        await self._process(record, producer, stop)
-                        self._processed[tp] = record.offset + 1
-                        self._positions[tp] = record.offset + 1
+                try:
+                    for tp, records in batches.items():
+                        for record in records:
+                            if stop.is_set():
+                                break
+                            await self._process(record, producer, stop)
+                            self._processed[tp] = record.offset + 1
+                            self._positions[tp] = record.offset + 1
+                finally:
+                    await self._lease.release()
                 await self.commit_processed()
                 self._report_lag(consumer)
         finally:
@@ -205,25 +260,30 @@ class EventConsumer:
 
     async def _apply(self, envelope: Envelope, event: Event, handler: Handler) -> None:
         try:
-            async with self._db.session() as session, session.begin():
+            connection = await self._lease.acquire()
+            # The session settings of Database.sessionmaker, on the batch's connection.
+            async with (
+                AsyncSession(bind=connection, expire_on_commit=False, autoflush=False) as session,
+                session.begin(),
+            ):
                 inserted = await session.execute(
-                    pg_insert(inbox)
-                    .values(
-                        consumer=self.group_id,
-                        source=envelope.source,
-                        event_id=envelope.id,
-                        type=envelope.type,
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(inbox.c.event_id)
+                    _INBOX_INSERT,
+                    {
+                        "consumer": self.group_id,
+                        "source": envelope.source,
+                        "event_id": envelope.id,
+                        "type": envelope.type,
+                    },
                 )
                 if inserted.first() is None:
                     return  # already applied: a redelivery
                 await handler(session, envelope, event)
         except (OperationalError, InterfaceError, ConnectionError, OSError) as exc:
+            await self._lease.discard()
             raise _Transient() from exc
         except DBAPIError as exc:
             if exc.connection_invalidated:
+                await self._lease.discard()
                 raise _Transient() from exc
             raise
 
