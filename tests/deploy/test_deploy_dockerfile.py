@@ -85,7 +85,7 @@ def service_packages() -> set[str]:
 def find_uv() -> str:
     uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
     if not Path(uv).exists():
-        pytest.skip("needs uv (on PATH or in .tools/bin, where `make` installs it)")
+        pytest.fail("needs uv, on PATH or in .tools/bin where `make` installs it: run `make test`")
     return uv
 
 

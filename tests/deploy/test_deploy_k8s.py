@@ -84,7 +84,7 @@ def image_uid() -> int:
 def rendered() -> dict[tuple[str, str], dict[str, Any]]:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        pytest.skip("needs kubectl (with its built-in kustomize) to render deploy/k8s")
+        pytest.fail("needs kubectl (its built-in kustomize renders deploy/k8s); install kubectl")
     run = subprocess.run(
         [kubectl, "kustomize", str(BASE)], capture_output=True, text=True, check=False
     )
