@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import CursorResult, Result, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.model import Event
@@ -95,10 +96,8 @@ async def republish_since(session: AsyncSession, *, since: datetime, service_nam
         .where(outbox.c.created_at >= since, outbox.c.published_at.is_not(None))
         .values(published_at=None, partition=None, offset=None)
     )
-    await session.execute(
-        text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(service_name)}
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    await notify_relay(session, service_name)
+    return affected_rows(result)
 
 
 async def backlog(session: AsyncSession) -> tuple[int, float]:
@@ -112,3 +111,8 @@ async def backlog(session: AsyncSession) -> tuple[int, float]:
         )
     ).one()
     return int(row[0]), float(row[1])
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (session.execute types its result as a plain Result)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import observability
 from shared.db import Database, asyncpg_dsn
 from shared.events.cloudevents import encode_headers, encode_value
-from shared.events.outbox import backlog, notify_channel
+from shared.events.outbox import affected_rows, backlog, notify_channel
 from shared.events.topics import ensure_topics
 from shared.http.idempotency import purge_idempotency_keys
 from shared.settings import ServiceSettings
@@ -266,7 +266,7 @@ class OutboxRelay:
             keys = await purge_idempotency_keys(
                 session, retention_hours=self._settings.idempotency_retention_hours
             )
-        purged = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        purged = affected_rows(result)
         if purged or keys:
             log.info(
                 "housekeeping",
