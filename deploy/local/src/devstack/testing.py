@@ -23,16 +23,14 @@ from fastapi import FastAPI
 from devstack.broker import EmbeddedBroker
 from devstack.paths import find_repo_root
 from devstack.postgres import EmbeddedPostgres
+from devstack.tokens import ALL_SCOPES as DEVSTACK_SCOPES
 from shared.http.auth import mint_development_token
 from shared.migrations import upgrade_to_head
 from shared.settings import DEVELOPMENT_JWT_SECRET
 
 SERVICES = ("standards", "appraisal", "talent", "ned")
-ALL_SCOPES = (
-    "standards:read standards:write standards:admin appraisal:read appraisal:write "
-    "appraisal:admin talent:read talent:write talent:admin talent:analytics ned:read ned:write "
-    "ned:appoint edi:read national"
-)
+# Every scope the platform knows (one list, kept in devstack.tokens).
+ALL_SCOPES = " ".join(DEVSTACK_SCOPES)
 SERVICE_TOPICS = [f"leadership.{name}" for name in SERVICES]
 
 

@@ -34,6 +34,8 @@ ALL_SCOPES: tuple[str, ...] = (
     "ned:read",
     "ned:write",
     "ned:appoint",
+    "ned:govern",
+    "ned:admin",
     "edi:read",
     "national",
 )
