@@ -253,3 +253,82 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(
 
 async def _equals(value_awaitable, expected) -> bool:
     return await value_awaitable == expected
+
+
+async def test_consumer_applies_batches_in_one_transaction_and_isolates_a_failing_event(
+    database: Database, embedded_broker
+) -> None:
+    """Events already waiting are applied many per transaction; a handler failing inside a
+    batch rolls the batch back and only the failing event is retried and dead-lettered."""
+    service = _service_name()
+    topic = f"leadership.{service}"
+    group = f"g{uuid.uuid4().hex[:8]}"
+    settings = _settings(
+        "talent",
+        database.url,
+        embedded_broker.bootstrap_servers,
+        consumer_group=group,
+        consumer_batch_size=100,
+    )
+
+    async def apply(session: AsyncSession, envelope, event: SampleHappened) -> None:
+        await session.execute(
+            effects.insert().values(event_id=envelope.id, person_id=event.person_id, n=event.n)
+        )
+        if event.n == 150:
+            raise RuntimeError("unlucky")
+
+    await embedded_broker.create_topics_async([topic])
+    producer = AIOKafkaProducer(bootstrap_servers=embedded_broker.bootstrap_servers)
+    await producer.start()
+    ids = [str(uuid.uuid4()) for _ in range(300)]
+    try:
+        for n, event_id in [*enumerate(ids), (10, ids[10])]:  # the last one is a redelivery
+            event = SampleHappened(sample_id=uuid.uuid4(), person_id="P7", n=n)
+            hdrs = encode_headers(
+                event_id=event_id,
+                source="/leadership/test",
+                event_type=SampleHappened.event_type(),
+                time=__import__("datetime").datetime.now(),
+                subject="samples/x",
+            )
+            await producer.send(topic, value=encode_value(event.to_data()), key=b"P7", headers=hdrs)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    consumer = EventConsumer(
+        db=database,
+        settings=settings,
+        group_id=group,
+        topics=[topic],
+        subscriptions={SampleHappened.event_type(): Subscription(SampleHappened, apply)},
+    )
+    stop, tasks = await _run(consumer)
+    try:
+
+        async def applied_count() -> int:
+            async with database.session() as session:
+                return int(await session.scalar(select(func.count()).select_from(effects)) or 0)
+
+        await eventually(lambda: _equals(applied_count(), 299), timeout=60)
+        dead = await _read_topic(embedded_broker.bootstrap_servers, f"leadership.dlq.{group}", 1)
+    finally:
+        await _stop(stop, tasks)
+
+    async with database.session() as session:
+        applied = sorted((await session.scalars(select(effects.c.n))).all())
+        # now() is the transaction's start time, so rows sharing it were applied together.
+        largest_transaction = await session.scalar(
+            select(func.count())
+            .select_from(inbox)
+            .group_by(inbox.c.received_at)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+        inbox_rows = await session.scalar(select(func.count()).select_from(inbox))
+    assert applied == [n for n in range(300) if n != 150]
+    assert inbox_rows == 299
+    assert [dict(r.headers)["dlq_reason"].decode() for r in dead] == ["handler-error"]
+    assert json.loads(dead[0].value)["n"] == 150
+    assert largest_transaction is not None and largest_transaction > 1

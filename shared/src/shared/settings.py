@@ -58,6 +58,10 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_retention_days: int = Field(default=7, ge=1)
+    # Events of one partition applied in one transaction (1 = one transaction per event). A
+    # batch whose handler fails is rolled back and its events are applied one by one, so a bad
+    # event still costs only itself a retry or a dead letter.
+    consumer_batch_size: int = Field(default=200, ge=1, le=5_000)
     consumer_max_retries: int = Field(default=3, ge=0)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     idempotency_retention_hours: int = Field(default=24, ge=1)

@@ -1,8 +1,11 @@
 """The consumer runner: at-least-once delivery, exactly-once effects.
 
-Each message is handled in one database transaction that also inserts its
-``(consumer, source, id)`` into the inbox; a redelivered message finds its row and is skipped.
-Offsets are committed per partition only after that transaction commits. A message that can
+The valid messages of one fetched partition batch are applied together in one database
+transaction that also inserts each ``(consumer, source, id)`` into the inbox; a redelivered
+message finds its row and is skipped. When any handler of the batch fails, the transaction is
+rolled back and the same messages are applied one per transaction, so only the failing one is
+retried or dead-lettered. Offsets are committed per partition only after the transaction
+commits. A message that can
 never succeed (bad envelope, invalid JSON, a payload failing validation, a handler that keeps
 raising) is copied to ``leadership.dlq.<group>`` with the reason in its headers, and the
 partition moves on. A database outage is different: nothing is wrong with the message, so the
@@ -23,7 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -52,6 +55,18 @@ _INBOX_INSERT = (
     .on_conflict_do_nothing()
     .returning(inbox.c.event_id)
 )
+# The inbox rows of a whole batch in one statement: a row per (source, id) not seen before comes
+# back, so the handlers run for exactly those.
+_INBOX_INSERT_MANY = text(
+    """
+    INSERT INTO inbox (consumer, source, event_id, type)
+    SELECT :consumer, source, event_id, type
+    FROM unnest(CAST(:sources AS text[]), CAST(:event_ids AS text[]), CAST(:types AS text[]))
+         AS batch(source, event_id, type)
+    ON CONFLICT DO NOTHING
+    RETURNING source, event_id
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +77,22 @@ class Subscription:
     handler: Handler
 
 
+@dataclass(frozen=True)
+class _Ready:
+    """A message that decoded and validated: what a handler needs to apply it."""
+
+    record: ConsumerRecord[bytes, bytes]
+    envelope: Envelope
+    event: Event
+    subscription: Subscription
+
+
 class _Transient(Exception):
     """The database is unreachable: retry the same message later, never dead-letter it."""
+
+
+class _BatchFailed(Exception):
+    """A handler raised inside a batch: the batch was rolled back."""
 
 
 class _ConnectionLease:
@@ -171,12 +200,14 @@ class EventConsumer:
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
                 try:
                     for tp, records in batches.items():
-                        for record in records:
+                        size = self._settings.consumer_batch_size
+                        for start in range(0, len(records), size):
                             if stop.is_set():
                                 break
-                            await self._process(record, producer, stop)
-                            self._processed[tp] = record.offset + 1
-                            self._positions[tp] = record.offset + 1
+                            chunk = records[start : start + size]
+                            await self._process_batch(chunk, producer, stop)
+                            self._processed[tp] = chunk[-1].offset + 1
+                            self._positions[tp] = chunk[-1].offset + 1
                 finally:
                     await self._lease.release()
                 await self.commit_processed()
@@ -205,35 +236,117 @@ class EventConsumer:
             # committed offset and the inbox makes the repeat harmless.
             log.warning("offset commit lost to a rebalance", extra={"group": self.group_id})
 
-    # ---- one message -----------------------------------------------------------------------
+    # ---- a batch of one partition ----------------------------------------------------------
 
-    async def _process(
-        self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer, stop: asyncio.Event
+    async def _process_batch(
+        self,
+        records: list[ConsumerRecord[bytes, bytes]],
+        producer: AIOKafkaProducer,
+        stop: asyncio.Event,
     ) -> None:
+        ready = [r for record in records if (r := await self._prepare(record, producer))]
+        if len(ready) > 1:
+            db_backoff = 0.5
+            while True:
+                try:
+                    await self._apply_many(ready)
+                    self._count_consumed(ready)
+                    return
+                except _Transient:
+                    if stop.is_set():
+                        raise
+                    log.warning(
+                        "database unavailable; waiting to retry", extra={"group": self.group_id}
+                    )
+                    await _sleep_or_stop(stop, db_backoff)
+                    db_backoff = min(db_backoff * 2, 5.0)
+                except _BatchFailed:
+                    log.info(
+                        "a handler failed inside a batch; applying its events one by one",
+                        extra={"group": self.group_id, "events": len(ready)},
+                    )
+                    break
+        for item in ready:
+            await self._process(item, producer, stop)
+
+    async def _prepare(
+        self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer
+    ) -> _Ready | None:
+        """The message ready to apply, or None when it was dead-lettered or is not ours."""
         try:
             envelope = decode_message(key=record.key, value=record.value, headers=record.headers)
         except PoisonMessage as poison:
             await self._dead_letter(record, producer, poison.reason, poison.detail)
-            return
+            return None
         subscription = self._subscriptions.get(envelope.type)
         if subscription is None:
             # A well-formed leadership event this group has no use for (another consumer's, or
             # a type added later): skip it. Malformed types were rejected by decode_message.
-            return
+            return None
         try:
             event = subscription.model.model_validate(envelope.data)
         except ValidationError as exc:
             await self._dead_letter(record, producer, "invalid-payload", _summarise(exc))
-            return
+            return None
+        return _Ready(record, envelope, event, subscription)
 
+    def _count_consumed(self, items: list[_Ready]) -> None:
+        for item in items:
+            observability.EVENTS_CONSUMED.labels(
+                service=self._settings.service_name, group=self.group_id, type=item.envelope.type
+            ).inc()
+
+    async def _apply_many(self, items: list[_Ready]) -> None:
+        try:
+            connection = await self._lease.acquire()
+            async with (
+                AsyncSession(bind=connection, expire_on_commit=False, autoflush=False) as session,
+                session.begin(),
+            ):
+                inserted = await session.execute(
+                    _INBOX_INSERT_MANY,
+                    {
+                        "consumer": self.group_id,
+                        "sources": [i.envelope.source for i in items],
+                        "event_ids": [i.envelope.id for i in items],
+                        "types": [i.envelope.type for i in items],
+                    },
+                )
+                new = {(row.source, row.event_id) for row in inserted}
+                for item in items:
+                    key = (item.envelope.source, item.envelope.id)
+                    if key not in new:
+                        continue  # already applied, or a repeat inside this batch
+                    new.discard(key)
+                    try:
+                        await item.subscription.handler(session, item.envelope, item.event)
+                    except (OperationalError, InterfaceError, ConnectionError, OSError):
+                        raise
+                    except DBAPIError as exc:
+                        if exc.connection_invalidated:
+                            raise
+                        raise _BatchFailed() from exc
+                    except Exception as exc:
+                        raise _BatchFailed() from exc
+        except (OperationalError, InterfaceError, ConnectionError, OSError) as exc:
+            await self._lease.discard()
+            raise _Transient() from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                await self._lease.discard()
+                raise _Transient() from exc
+            raise _BatchFailed() from exc
+
+    # ---- one message -----------------------------------------------------------------------
+
+    async def _process(self, item: _Ready, producer: AIOKafkaProducer, stop: asyncio.Event) -> None:
+        record, envelope, event = item.record, item.envelope, item.event
         attempt = 0
         db_backoff = 0.5
         while True:
             try:
-                await self._apply(envelope, event, subscription.handler)
-                observability.EVENTS_CONSUMED.labels(
-                    service=self._settings.service_name, group=self.group_id, type=envelope.type
-                ).inc()
+                await self._apply(envelope, event, item.subscription.handler)
+                self._count_consumed([item])
                 return
             except _Transient:
                 if stop.is_set():
