@@ -7,12 +7,20 @@ from appraisal.appraisals.models import (
     Objective,
     StatusChange,
 )
+from appraisal.compliance.models import ComplianceDetermination
+from appraisal.feedback.models import FeedbackRequest, FeedbackResponse
+from appraisal.pay.models import HrFlag, HrFlagChange
 from appraisal.people.models import Person
 
 __all__ = [
     "Appraisal",
     "BehaviourScore",
     "CareerAspirations",
+    "ComplianceDetermination",
+    "FeedbackRequest",
+    "FeedbackResponse",
+    "HrFlag",
+    "HrFlagChange",
     "Objective",
     "Person",
     "StatusChange",

@@ -1,0 +1,1 @@
+"""A local projection of standards' compliance.changed: statutory and mandatory training."""

@@ -1,0 +1,1 @@
+"""Multi-source feedback: raters asked by category, answers shown only in aggregate."""

@@ -1,0 +1,1 @@
+"""Appraisal reports: completion, overdue lists and outcome variation, disclosure-controlled."""
