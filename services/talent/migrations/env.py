@@ -1,5 +1,9 @@
+import talent.conversations.models
 import talent.people.models
-import talent.profiles.models  # noqa: F401  (registers the tables on the metadata)
+import talent.pools.models
+import talent.profiles.models
+import talent.reviews.models
+import talent.succession.models  # noqa: F401  (registers the tables on the metadata)
 from shared.migrations import run_env
 from talent.db import Base
 
