@@ -25,11 +25,12 @@ from typing import Any
 
 from bench.common import RESULTS_DIR, Result, quiet_logging, say
 
-BENCHMARKS = ("throughput", "pipeline", "http", "footprint", "data")
+BENCHMARKS = ("throughput", "pipeline", "http", "footprint", "data", "talent_replay")
 
 QUICK: dict[str, dict[str, Any]] = {
     "pipeline": {"rate": 50.0, "duration": 10.0, "baseline_duration": 5.0},
     "throughput": {"events": 5_000, "profile_events": 1_000},
+    "talent_replay": {"events": 20_000},
     "http": {"duration": 3.0, "warmup": 1.0},
     "footprint": {"settle": 2.0, "load_seconds": 3.0},
     "data": {"size": 50_000, "import_rows": 5_000, "batch": 5_000},
@@ -66,6 +67,9 @@ def _add_options(parser: argparse.ArgumentParser, name: str) -> None:
             default="python",
             help="load generator: python (default), wrk, or auto (wrk when installed)",
         )
+    if name == "talent_replay":
+        parser.add_argument("--events", type=int, default=None, help="events (1,000,000)")
+        parser.add_argument("--seed", type=int, default=None, help="generator seed (1)")
     if name in ("footprint", "all"):
         parser.add_argument("--settle", type=float, default=None, help="idle seconds (5)")
         parser.add_argument("--load-seconds", type=float, default=None, help="seconds (6)")
@@ -101,6 +105,7 @@ def _options(name: str, args: argparse.Namespace) -> dict[str, Any]:
     wanted = {
         "pipeline": ("rate", "duration", "baseline_duration"),
         "throughput": ("events", "profile_events"),
+        "talent_replay": ("events", "seed"),
         "http": ("duration", "warmup", "connections", "client"),
         "footprint": ("settle", "load_seconds"),
         "data": ("size", "import_rows", "seed"),
@@ -124,6 +129,10 @@ def _runner(name: str) -> Callable[..., Result]:
         from bench import pipeline
 
         return pipeline.run
+    if name == "talent_replay":
+        from bench import talent_replay
+
+        return talent_replay.run
     if name == "throughput":
         from bench import throughput
 
