@@ -2,6 +2,7 @@ import talent.conversations.models
 import talent.people.models
 import talent.pools.models
 import talent.profiles.models
+import talent.replay.models
 import talent.reviews.models
 import talent.succession.models  # noqa: F401  (registers the tables on the metadata)
 from shared.migrations import run_env

@@ -20,6 +20,31 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "replay_requests",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("consumer_group", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("requested_by", sa.String(length=200), nullable=False),
+        sa.Column("target_offsets", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("detail", sa.String(length=500), nullable=True),
+        sa.Column(
+            "requested_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("reset_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_replay_requests")),
+    )
+    op.create_index(
+        "uq_replay_requests_one_open",
+        "replay_requests",
+        ["consumer_group"],
+        unique=True,
+        postgresql_where=sa.text("status IN ('requested', 'resetting', 'rebuilding')"),
+    )
+    op.create_table(
         "profile_eligibility",
         sa.Column("person_id", sa.String(length=20), nullable=False),
         sa.Column("level", sa.String(length=20), nullable=False),
@@ -182,6 +207,7 @@ def upgrade() -> None:
         sa.Column("emergency_cover", sa.Boolean(), nullable=False),
         sa.Column("computed_readiness", sa.String(length=20), nullable=False),
         sa.Column("readiness", sa.String(length=20), nullable=False),
+        sa.Column("announced_readiness", sa.String(length=20), nullable=True),
         sa.Column("explanation", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("policy_version", sa.String(length=20), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
@@ -519,3 +545,9 @@ def downgrade() -> None:
     op.drop_table("profile_board_roles")
     op.drop_table("profile_compliance")
     op.drop_table("profile_eligibility")
+    op.drop_index(
+        "uq_replay_requests_one_open",
+        table_name="replay_requests",
+        postgresql_where=sa.text("status IN ('requested', 'resetting', 'rebuilding')"),
+    )
+    op.drop_table("replay_requests")

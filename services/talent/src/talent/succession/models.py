@@ -102,6 +102,9 @@ class SuccessionCandidate(Base):
     emergency_cover: Mapped[bool] = mapped_column(Boolean, default=False)
     computed_readiness: Mapped[str] = mapped_column(String(20))
     readiness: Mapped[str] = mapped_column(String(20))
+    # The readiness last published in readiness.changed: a change is announced once, and a
+    # replay (which recomputes without publishing) announces only the net differences.
+    announced_readiness: Mapped[str | None] = mapped_column(String(20))
     explanation: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     policy_version: Mapped[str] = mapped_column(String(20))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
