@@ -365,3 +365,83 @@ def test_property_secondary_cell_is_the_smallest_shown(table: dict[str, int]) ->
         (chosen,) = secondary
         shown_nonzero = [n for key, n in table.items() if key not in primary and n > 0]
         assert table[chosen] == min(shown_nonzero)
+
+
+# --- control_breakdown: nothing from 1 to 7 can be recovered by subtraction ------------------------
+
+from shared.disclosure import control_breakdown  # noqa: E402
+
+
+def _possible_true_counts(
+    published: ControlledCount, policy: DisclosurePolicy, limit: int
+) -> range:
+    """Every true count (up to ``limit``) that publishes as ``published`` on its own or, when
+    hidden, that a reader cannot rule out (a hidden cell may be primary or secondary)."""
+    if published.suppressed:
+        return range(1 if not policy.suppress_zero else 0, limit + 1)
+    assert published.value is not None
+    half = policy.rounding_base // 2
+    low = max(0, published.value - half)
+    high = published.value + (policy.rounding_base - 1 - half)
+    candidates = [n for n in range(low, high + 1) if control_count(n, policy) == published]
+    return range(min(candidates), max(candidates) + 1)
+
+
+def _bounds_from_subtraction(
+    published_cells: list[ControlledCount],
+    total: ControlledCount,
+    policy: DisclosurePolicy,
+    limit: int,
+) -> list[tuple[int, int]]:
+    """For each cell, the tightest [low, high] a reader gets by combining the total with every
+    other published cell (each range of possible true counts is an interval, so sums are too)."""
+    ranges = [_possible_true_counts(cell, policy, limit) for cell in published_cells]
+    total_range = _possible_true_counts(total, policy, limit * len(published_cells))
+    bounds = []
+    for i, own in enumerate(ranges):
+        others_low = sum(r.start for j, r in enumerate(ranges) if j != i)
+        others_high = sum(r.stop - 1 for j, r in enumerate(ranges) if j != i)
+        low = max(own.start, total_range.start - others_high)
+        high = min(own.stop - 1, total_range.stop - 1 - others_low)
+        bounds.append((low, high))
+    return bounds
+
+
+@given(
+    table=st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=6),
+)
+def test_property_no_count_from_one_to_seven_is_recoverable_by_subtraction(
+    table: list[int],
+) -> None:
+    """The published cells and total never pin a suppressed cell to one value, whatever a reader
+    subtracts from what (the worst case: the total minus every other cell)."""
+    counts = {f"g{i}": n for i, n in enumerate(table)}
+    published = control_breakdown(counts)
+    cells = list(published.cells.values())
+    bounds = _bounds_from_subtraction(cells, published.total, DEFAULT_POLICY, limit=60)
+    for (low, high), true_value, cell in zip(bounds, table, cells, strict=True):
+        assert low <= true_value <= high  # the reasoning is sound: the truth is never excluded
+        if 1 <= true_value <= 7:
+            assert cell.suppressed
+            assert high > low, (counts, published)
+    # No published figure is itself a count from 1 to 7.
+    shown = [c.value for c in cells if c.value is not None] + [published.total.value]
+    assert not any(v is not None and 1 <= v <= 7 for v in shown)
+
+
+def test_total_is_rounded_on_its_own() -> None:
+    published = control_breakdown({"white": 12, "bme": 3, "unknown": 9})
+    assert published.total == ControlledCount(25, False)  # 24, rounded
+    assert [k for k, c in published.cells.items() if c.suppressed] == ["bme", "unknown"]
+
+
+def test_difference_of_two_totals_does_not_reveal_a_small_group() -> None:
+    # Staff of a trust with and without one group of 3: both totals are rounded, so their
+    # difference (5) is not the group's size, and 43 - 40 is one of several sizes it allows.
+    with_group = control_breakdown({"a": 40, "b": 3})
+    without_group = control_breakdown({"a": 40})
+    assert (with_group.total.value, without_group.total.value) == (45, 40)
+    assert with_group.cells["b"].suppressed and with_group.cells["a"].suppressed
+    # True totals behind 45 are 43..47 and behind 40 are 38..42: the group is anywhere in 1..9.
+    possible = {t - u for t in range(43, 48) for u in range(38, 43) if t - u > 0}
+    assert {1, 3, 7, 9} <= possible

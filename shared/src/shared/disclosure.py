@@ -27,9 +27,11 @@ __all__ = [
     "DEFAULT_POLICY",
     "NATIONAL_POLICY",
     "SUPPRESSED_MARKER",
+    "ControlledBreakdown",
     "ControlledCount",
     "ControlledValue",
     "DisclosurePolicy",
+    "control_breakdown",
     "control_count",
     "control_rate",
     "control_statistic",
@@ -254,3 +256,28 @@ def control_table(
         _, _, chosen = min(candidates, key=lambda candidate: (candidate[0], candidate[1]))
         controlled[chosen] = _SUPPRESSED_COUNT
     return controlled
+
+
+@dataclass(frozen=True, slots=True)
+class ControlledBreakdown:
+    """A breakdown and its total, controlled together for publication side by side."""
+
+    cells: dict[Hashable, ControlledCount]
+    total: ControlledCount
+
+
+def control_breakdown(
+    counts: Mapping[K, int], policy: DisclosurePolicy = DEFAULT_POLICY
+) -> ControlledBreakdown:
+    """The cells of one complete breakdown (``control_table``) and its total (``control_count``
+    of the true sum), ready to publish together.
+
+    The total is rounded on its own, never summed from the rounded cells: a sum of rounded
+    cells next to a rounded total would let a reader bound the hidden cells more tightly.
+    Subtracting the shown cells from the total leaves a range that always holds more than one
+    value for a suppressed cell (each published figure is uncertain by up to half the rounding
+    base), and secondary suppression keeps a lone hidden cell from being that whole difference.
+    """
+    cells = control_table(counts, policy)
+    total = _control_named("total", sum(counts.values()), policy)
+    return ControlledBreakdown(cells=dict(cells), total=total)
