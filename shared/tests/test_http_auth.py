@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import Depends, FastAPI
+from pydantic import BaseModel
 
 from shared.http.auth import (
     CurrentPrincipal,
@@ -64,7 +65,17 @@ def build_app(verifier: TokenVerifier) -> FastAPI:
     async def write(principal: AppraisalWriter) -> dict[str, str]:
         return {"subject": principal.subject}
 
+    @app.post("/objectives")
+    async def add_objective(
+        body: Objective, principal: AppraisalWriter, limit: int = 10
+    ) -> dict[str, str]:
+        return {"title": body.title}
+
     return app
+
+
+class Objective(BaseModel):
+    title: str
 
 
 async def call(app: FastAPI, token: str | None, path: str = "/me") -> httpx.Response:
@@ -236,6 +247,37 @@ async def test_scopes_are_required(hs_app: FastAPI) -> None:
     assert response.status_code == 200
     # Without any token the scope check is never reached: 401, not 403.
     assert (await call(hs_app, None, path="/appraisals")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "query"),
+    [(b"{not json", ""), (b'{"title": 7}', ""), (b'{"title": "ok"}', "?limit=many")],
+    ids=["malformed-json", "invalid-body", "invalid-query"],
+)
+async def test_who_asks_is_checked_before_what_they_sent(
+    hs_app: FastAPI, body: bytes, query: str
+) -> None:
+    """FastAPI validates input before dependencies run; the answer must still be 401 without a
+    token and 403 without the scope, so a refused caller learns nothing about its input."""
+    transport = httpx.ASGITransport(app=hs_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+
+        async def post(token: str | None) -> httpx.Response:
+            headers = {"Content-Type": "application/json"}
+            if token is not None:
+                headers["Authorization"] = f"Bearer {token}"
+            return await client.post(f"/objectives{query}", content=body, headers=headers)
+
+        missing = await post(None)
+        garbage = await post("not-a-token")
+        no_scope = await post(dev_token(scopes=["appraisal:read"]))
+        allowed = await post(dev_token(scopes=["appraisal:read", "appraisal:write"]))
+    assert (missing.status_code, garbage.status_code, no_scope.status_code) == (401, 401, 403)
+    assert no_scope.json()["required_scopes"] == ["appraisal:write"]
+    for refused in (missing, garbage, no_scope):
+        assert refused.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        assert "errors" not in refused.json()
+    assert allowed.status_code == (400 if body == b"{not json" else 422), allowed.text
 
 
 async def test_openapi_shows_the_bearer_scheme(hs_app: FastAPI) -> None:

@@ -1,5 +1,7 @@
 """Every route of every service answers 401 problem+json without a token, and 403 with a
-valid token that lacks the route's scope. New routes are covered without editing this file."""
+valid token that lacks the route's scope, even when the request's body is not JSON at all (the
+caller's identity is checked before its input). New routes are covered without editing this
+file."""
 
 from __future__ import annotations
 
@@ -21,6 +23,13 @@ def _concrete(path: str) -> str:
     )
 
 
+def _bodies(method: str) -> list[dict]:
+    """No body, and for writes also a body that is not JSON."""
+    if method == "GET" or method == "DELETE":
+        return [{}]
+    return [{}, {"content": b"{not json", "headers": {"Content-Type": "application/json"}}]
+
+
 def _protected_routes(app) -> list[tuple[str, str]]:
     # The OpenAPI document lists every operation, including those of nested routers.
     return [
@@ -38,11 +47,12 @@ async def test_every_route_refuses_a_missing_token(service: str, start_service) 
         routes = _protected_routes(running.app)
         assert routes, f"{service} exposes no routes"
         for method, path in routes:
-            response = await running.client.request(method, _concrete(path))
-            assert response.status_code == 401, (method, path, response.text)
-            assert response.headers["content-type"] == "application/problem+json", (method, path)
-            assert response.headers["www-authenticate"].startswith("Bearer")
-            assert response.json()["status"] == 401
+            for body in _bodies(method):
+                response = await running.client.request(method, _concrete(path), **body)
+                assert response.status_code == 401, (method, path, body, response.text)
+                assert response.headers["content-type"] == "application/problem+json"
+                assert response.headers["www-authenticate"].startswith("Bearer")
+                assert response.json()["status"] == 401
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -51,6 +61,12 @@ async def test_every_route_refuses_a_token_without_its_scope(service: str, start
     headers = auth("unrelated:read national")
     async with start_service(service) as running:
         for method, path in _protected_routes(running.app):
-            response = await running.client.request(method, _concrete(path), headers=headers)
-            assert response.status_code == 403, (method, path, response.text)
-            assert response.headers["content-type"] == "application/problem+json", (method, path)
+            for body in _bodies(method):
+                response = await running.client.request(
+                    method,
+                    _concrete(path),
+                    content=body.get("content"),
+                    headers={**headers, **body.get("headers", {})},
+                )
+                assert response.status_code == 403, (method, path, body, response.text)
+                assert response.headers["content-type"] == "application/problem+json"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -319,7 +320,40 @@ def require_scopes(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
         return principal
 
     dependency.__name__ = "require_" + "_".join(scope.replace(":", "_") for scope in scopes)
+    _SCOPE_CHECKS.add(dependency)
     return dependency
+
+
+# The dependencies require_scopes made, so access_checks_of can recognise them in a route.
+_SCOPE_CHECKS: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+
+Authenticate = Callable[[Request], Awaitable[Principal]]
+ScopeCheck = Callable[[Principal], Awaitable[Principal]]
+
+
+async def _authenticate(request: Request) -> Principal:
+    return await get_principal(request, await bearer_scheme(request))
+
+
+def access_checks_of(dependant: Any) -> tuple[Authenticate | None, list[ScopeCheck]]:
+    """How a route authenticates its caller and which scope checks it runs, from its
+    dependency tree; ``(None, [])`` for a public route.
+
+    Lets an error that FastAPI raises before any dependency runs (request validation) still
+    answer 401/403 first, exactly as the route's own dependencies would.
+    """
+    needs_principal = False
+    checks: list[ScopeCheck] = []
+    stack = [dependant]
+    while stack:
+        current = stack.pop()
+        for sub in current.dependencies:
+            if sub.call is get_principal:
+                needs_principal = True
+            elif sub.call in _SCOPE_CHECKS:
+                checks.append(sub.call)
+            stack.append(sub)
+    return (_authenticate if needs_principal or checks else None), checks
 
 
 def mint_development_token(

@@ -276,6 +276,12 @@ def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[FieldError]:
 
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    # FastAPI validates the body and the parameters before it runs any dependency, so without
+    # this a caller with no token (or without the scope) would learn how its input was wrong,
+    # and a retry with a fixed body would then fail on the token. Who asks comes first.
+    refusal = await _caller_refusal(request)
+    if refusal is not None:
+        return refusal
     errors = list(exc.errors())
     malformed = [error for error in errors if error.get("type") == "json_invalid"]
     if malformed:
@@ -295,6 +301,26 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
     return UnprocessableEntity(
         f"{len(errors)} invalid input(s): {summary}", errors=listed
     ).to_response(_instance(request))
+
+
+async def _caller_refusal(request: Request) -> Response | None:
+    """The 401/403 the route's own auth dependencies would give this request, if any."""
+    from shared.http.auth import access_checks_of
+
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return None
+    authenticate, scope_checks = access_checks_of(dependant)
+    if authenticate is None:
+        return None
+    try:
+        principal = await authenticate(request)
+        for check in scope_checks:
+            await check(principal)
+    except ProblemError as refused:
+        return refused.to_response(_instance(request))
+    return None
 
 
 def _is_database_unavailable(exc: Exception) -> bool:
