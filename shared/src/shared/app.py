@@ -148,8 +148,17 @@ def get_settings(request: Request) -> ServiceSettings:
     return settings
 
 
+# Reads answer from one snapshot: under READ COMMITTED each statement of a read that assembles
+# its answer from several queries (a resource and its children, a page and its count, a version
+# and the content it versions) could see a different commit, and pair an old ETag with new
+# content.
+SNAPSHOT_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with get_database(request).session() as session:
+        if request.method in SNAPSHOT_METHODS:
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield session
 
 

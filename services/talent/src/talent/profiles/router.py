@@ -25,9 +25,6 @@ PersonIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,20}$", examples=["1
 async def get_profile(
     person_id: PersonIdPath, principal: TalentReader, session: SessionDep, response: Response
 ) -> ProfileRead:
-    # One snapshot for every query below: under READ COMMITTED each statement sees the latest
-    # commit, so an event applied between them paired an old version with newer content.
-    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     person = await people_service.get_person(session=session, person_id=person_id)
     view = await profile_service.get_profile(session=session, person_id=person_id)
     if person is None and view.profile is None:
