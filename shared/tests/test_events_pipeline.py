@@ -332,3 +332,74 @@ async def test_consumer_applies_batches_in_one_transaction_and_isolates_a_failin
     assert [dict(r.headers)["dlq_reason"].decode() for r in dead] == ["handler-error"]
     assert json.loads(dead[0].value)["n"] == 150
     assert largest_transaction is not None and largest_transaction > 1
+
+
+async def test_a_batch_handler_applies_runs_of_one_type_and_the_single_handler_takes_over(
+    database: Database, embedded_broker
+) -> None:
+    """Consecutive events of a type with a batch handler are applied in one call; when that
+    batch fails, the runner applies the events one per transaction with the single handler."""
+    service = _service_name()
+    topic = f"leadership.{service}"
+    group = f"g{uuid.uuid4().hex[:8]}"
+    settings = _settings(
+        "talent", database.url, embedded_broker.bootstrap_servers, consumer_group=group
+    )
+    batch_sizes: list[int] = []
+
+    async def apply_one(session: AsyncSession, envelope, event: SampleHappened) -> None:
+        if event.n == 77:
+            raise RuntimeError("unlucky")
+        await session.execute(
+            effects.insert().values(event_id=envelope.id, person_id=event.person_id, n=event.n)
+        )
+
+    async def apply_many(session: AsyncSession, items) -> None:
+        batch_sizes.append(len(items))
+        if any(event.n == 77 for _, event in items):
+            raise RuntimeError("unlucky batch")
+        await session.execute(
+            effects.insert(),
+            [{"event_id": e.id, "person_id": ev.person_id, "n": ev.n} for e, ev in items],
+        )
+
+    await embedded_broker.create_topics_async([topic])
+    producer = AIOKafkaProducer(bootstrap_servers=embedded_broker.bootstrap_servers)
+    await producer.start()
+    try:
+        for n in range(200):
+            event = SampleHappened(sample_id=uuid.uuid4(), person_id="P8", n=n)
+            hdrs = encode_headers(
+                event_id=str(uuid.uuid4()),
+                source="/leadership/test",
+                event_type=SampleHappened.event_type(),
+                time=__import__("datetime").datetime.now(),
+                subject="samples/x",
+            )
+            await producer.send(topic, value=encode_value(event.to_data()), key=b"P8", headers=hdrs)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    consumer = EventConsumer(
+        db=database,
+        settings=settings,
+        group_id=group,
+        topics=[topic],
+        subscriptions={
+            SampleHappened.event_type(): Subscription(SampleHappened, apply_one, apply_many)
+        },
+    )
+    stop, tasks = await _run(consumer)
+    try:
+
+        async def applied() -> list[int]:
+            async with database.session() as session:
+                return sorted((await session.scalars(select(effects.c.n))).all())
+
+        expected = [n for n in range(200) if n != 77]
+        await eventually(lambda: _equals(applied(), expected), timeout=60)
+        dead = await _read_topic(embedded_broker.bootstrap_servers, f"leadership.dlq.{group}", 1)
+    finally:
+        await _stop(stop, tasks)
+    assert [json.loads(r.value)["n"] for r in dead] == [77]
+    assert max(batch_sizes) > 1
