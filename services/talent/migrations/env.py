@@ -1,5 +1,10 @@
+import talent.analytics.models
 import talent.conversations.models
+import talent.edi.models
+import talent.indicators.models
+import talent.organisations.models
 import talent.people.models
+import talent.placements.models
 import talent.pools.models
 import talent.profiles.models
 import talent.replay.models

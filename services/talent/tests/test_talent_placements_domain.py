@@ -69,16 +69,26 @@ def test_state_machine() -> None:
 
 def test_package_rules() -> None:
     ok = domain.package_problems(
-        pay_minimum=150_000, pay_maximum=165_000, approval_reference=None,
-        improvement_plan_peer_review=True, peer_reviewer_org_code="RYY", org_code="RXX",
+        pay_minimum=150_000,
+        pay_maximum=165_000,
+        approval_reference=None,
+        improvement_plan_peer_review=True,
+        peer_reviewer_org_code="RYY",
+        org_code="RXX",
     )
     assert ok == []
     problems = domain.package_problems(
-        pay_minimum=190_000, pay_maximum=180_000, approval_reference=None,
-        improvement_plan_peer_review=True, peer_reviewer_org_code="RXX", org_code="RXX",
+        pay_minimum=190_000,
+        pay_maximum=180_000,
+        approval_reference=None,
+        improvement_plan_peer_review=True,
+        peer_reviewer_org_code="RXX",
+        org_code="RXX",
     )
     assert [field for field, _ in problems] == [
-        "pay_maximum", "pay_approval_reference", "peer_reviewer_org_code"
+        "pay_maximum",
+        "pay_approval_reference",
+        "peer_reviewer_org_code",
     ]
 
 

@@ -7,8 +7,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import talent.analytics.models
 import talent.conversations.models
+import talent.edi.models
+import talent.indicators.models
+import talent.organisations.models
 import talent.people.models
+import talent.placements.models
 import talent.pools.models
 import talent.profiles.models
 import talent.replay.models

@@ -6,6 +6,7 @@ from shared.asyncapi import build_document
 from shared.events.model import Event
 from shared.events.topics import service_topic
 from talent.people.events import PersonChanged
+from talent.placements.events import PlacementAccepted
 from talent.profiles.events import (
     AppraisalCompleted,
     AppraisalReopened,
@@ -13,7 +14,7 @@ from talent.profiles.events import (
     TrainingAccredited,
 )
 
-PUBLISHES: list[type[Event]] = [PersonChanged]
+PUBLISHES: list[type[Event]] = [PersonChanged, PlacementAccepted]
 CONSUMES: dict[str, list[type[Event]]] = {
     service_topic("standards"): [TrainingAccredited, CredentialRevoked],
     service_topic("appraisal"): [AppraisalCompleted, AppraisalReopened],

@@ -9,7 +9,9 @@ from shared.app import ServiceDefinition, create_service_app
 from shared.db import Database
 from shared.events.consumer import EventConsumer, Subscription
 from shared.settings import ServiceSettings
+from talent.organisations.router import router as organisations_router
 from talent.people.router import router as people_router
+from talent.placements.router import router as placements_router
 from talent.profiles import consumers as profile_consumers
 from talent.profiles.router import router as profiles_router
 from talent.settings import Settings
@@ -39,7 +41,7 @@ DEFINITION = ServiceDefinition(
         "built from credentials and appraisal outcomes: the ground for talent pools, 9-box "
         "moderation, succession plans and the regional talent function."
     ),
-    routers=[people_router, profiles_router],
+    routers=[people_router, profiles_router, organisations_router, placements_router],
     consumers=build_consumers,
 )
 

@@ -164,9 +164,7 @@ def controlled_comparison(
         return ControlledComparison(dimension, outcome_cells, population_cells, None, True)
     ref_out, ref_pop, cmp_out, cmp_pop = (cell.value or 0 for cell in needed)
     ratio = relative_likelihood(likelihood(ref_out, ref_pop), likelihood(cmp_out, cmp_pop))
-    return ControlledComparison(
-        dimension, outcome_cells, population_cells, published(ratio), False
-    )
+    return ControlledComparison(dimension, outcome_cells, population_cells, published(ratio), False)
 
 
 def board_percentage_difference(

@@ -66,7 +66,13 @@ def next_status(current: PlacementStatus, action: PlacementAction) -> PlacementS
 
 
 def package_problems(
-    *, pay_minimum: int, pay_maximum: int, approval_reference: str | None, improvement_plan_peer_review: bool, peer_reviewer_org_code: str | None, org_code: str
+    *,
+    pay_minimum: int,
+    pay_maximum: int,
+    approval_reference: str | None,
+    improvement_plan_peer_review: bool,
+    peer_reviewer_org_code: str | None,
+    org_code: str,
 ) -> list[tuple[str, str]]:
     """Every reason a support package is not acceptable, as (field, message)."""
     problems: list[tuple[str, str]] = []
@@ -176,12 +182,18 @@ def score_readiness(candidate: Candidate) -> FactorScore:
     weight = WEIGHTS[Factor.READINESS]
     if candidate.readiness is None:
         return FactorScore(
-            Factor.READINESS, 0.0, weight, "no_readiness_assessment",
+            Factor.READINESS,
+            0.0,
+            weight,
+            "no_readiness_assessment",
             "not named as a successor in any succession plan, so no readiness is recorded",
         )
     score = READINESS_SCORES.get(candidate.readiness, 0.0)
     return FactorScore(
-        Factor.READINESS, score, weight, candidate.readiness,
+        Factor.READINESS,
+        score,
+        weight,
+        candidate.readiness,
         f"best readiness in the succession plans: {candidate.readiness.replace('_', ' ')}",
     )
 
@@ -191,7 +203,10 @@ def score_aspiration(candidate: Candidate, role_level: str) -> FactorScore:
     target, role = _level_index(candidate.target_level), _level_index(role_level)
     if target is None or role is None:
         return FactorScore(
-            Factor.ASPIRATION, 0.0, weight, "no_target_level",
+            Factor.ASPIRATION,
+            0.0,
+            weight,
+            "no_target_level",
             "no target level recorded in the latest appraisal's career aspirations",
         )
     stretch = candidate.direction == "stretch"
@@ -216,7 +231,11 @@ def score_mobility(candidate: Candidate, site: RoleSite) -> FactorScore:
     mobility = candidate.mobility
     if mobility is None:
         return FactorScore(
-            Factor.MOBILITY, 0.3, weight, "mobility_not_stated", "has not said how far they would move"
+            Factor.MOBILITY,
+            0.3,
+            weight,
+            "mobility_not_stated",
+            "has not said how far they would move",
         )
     same_org = candidate.org_code == site.org_code
     same_icb = candidate.org_icb is not None and candidate.org_icb == site.icb_code
@@ -229,11 +248,17 @@ def score_mobility(candidate: Candidate, site: RoleSite) -> FactorScore:
     }.get(mobility, False)
     if reach:
         return FactorScore(
-            Factor.MOBILITY, 1.0, weight, "within_mobility",
+            Factor.MOBILITY,
+            1.0,
+            weight,
+            "within_mobility",
             f"would move within {mobility.replace('_', ' ')}, which includes this organisation",
         )
     return FactorScore(
-        Factor.MOBILITY, 0.0, weight, "beyond_mobility",
+        Factor.MOBILITY,
+        0.0,
+        weight,
+        "beyond_mobility",
         f"would move only within {mobility.replace('_', ' ')}; this organisation is further",
     )
 
@@ -242,16 +267,25 @@ def score_interest(candidate: Candidate) -> FactorScore:
     weight = WEIGHTS[Factor.INTEREST]
     if candidate.challenged_interest is True:
         return FactorScore(
-            Factor.INTEREST, 1.0, weight, "interested",
+            Factor.INTEREST,
+            1.0,
+            weight,
+            "interested",
             "said they are interested in a role at a challenged organisation",
         )
     if candidate.challenged_interest is False:
         return FactorScore(
-            Factor.INTEREST, 0.0, weight, "not_interested",
+            Factor.INTEREST,
+            0.0,
+            weight,
+            "not_interested",
             "said they are not interested in a role at a challenged organisation",
         )
     return FactorScore(
-        Factor.INTEREST, 0.3, weight, "interest_not_stated",
+        Factor.INTEREST,
+        0.3,
+        weight,
+        "interest_not_stated",
         "has not said whether a challenged organisation interests them",
     )
 
@@ -271,7 +305,8 @@ def match(candidate: Candidate, site: RoleSite) -> Match:
     excluded = [
         f.reason_code
         for f in factors
-        if f.reason_code in {"not_interested", "beyond_mobility", "not_ready", "no_readiness_assessment"}
+        if f.reason_code
+        in {"not_interested", "beyond_mobility", "not_ready", "no_readiness_assessment"}
     ]
     total = round(sum(f.weighted for f in factors), 4)
     return Match(candidate.person_id, total, not excluded, factors, excluded)

@@ -1,0 +1,46 @@
+"""Projections the oversight analytics need from other services' events.
+
+Derived data: they can be dropped and rebuilt by replaying the topics. No protected
+characteristic is ever in them (those stay in the people directory's restricted table).
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, Index, Integer, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from talent.db import Base
+
+
+class TrainingCompletionFact(Base):
+    """One completed programme (``training.completed``): the ground of WRES indicator 4."""
+
+    __tablename__ = "analytics_training_completions"
+
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(20))
+    org_code: Mapped[str | None] = mapped_column(String(5))
+    programme_code: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(40))
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_analytics_training_person_category", "person_id", "category"),)
+
+
+class BoardComposition(Base):
+    """The latest published board composition of an organisation: aggregates only, already
+    under the ned service's disclosure control (``board.composition.published``)."""
+
+    __tablename__ = "analytics_board_compositions"
+
+    org_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    publication_id: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)
+    groups: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    voting_total: Mapped[int | None] = mapped_column(Integer)
+    executive_total: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
