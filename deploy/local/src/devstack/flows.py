@@ -45,6 +45,9 @@ APPRAISAL_CONTENT: dict[str, Any] = {
 }
 
 
+APPRAISAL_MOVES = ("preparation", "meeting", "signed_by_appraisee", "completed")
+
+
 def _ok(response: httpx.Response, *expected: int) -> httpx.Response:
     if response.status_code not in (expected or (200, 201)):
         raise AssertionError(
@@ -162,7 +165,9 @@ async def complete_appraisal(
         200,
     )
     etag = patched.headers["ETag"]
-    for status in ("in_progress", "awaiting_sign_off", "completed"):
+    # The appraisal's life cycle: prepared, discussed, signed by the appraisee, then
+    # countersigned by the appraiser, which completes it.
+    for status in APPRAISAL_MOVES:
         moved = _ok(
             await appraisal.post(
                 f"/v1/appraisals/{appraisal_id}/transitions",

@@ -4,7 +4,9 @@ from fastapi import FastAPI
 
 from appraisal.appraisals.router import router as appraisals_router
 from appraisal.consumers import build_consumers
+from appraisal.cycles.router import router as cycles_router
 from appraisal.settings import Settings
+from appraisal.templates.router import router as templates_router
 from shared.app import ServiceDefinition, create_service_app
 
 DEFINITION = ServiceDefinition(
@@ -15,7 +17,7 @@ DEFINITION = ServiceDefinition(
         "outcomes (the what), behaviours against the NHS values (the how), career aspirations "
         "(Scope for Growth), development, sign-off and reopening."
     ),
-    routers=[appraisals_router],
+    routers=[appraisals_router, templates_router, cycles_router],
     consumers=build_consumers,
 )
 

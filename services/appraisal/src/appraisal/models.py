@@ -8,19 +8,26 @@ from appraisal.appraisals.models import (
     StatusChange,
 )
 from appraisal.compliance.models import ComplianceDetermination
+from appraisal.credentials.models import AppraiserCredential
+from appraisal.cycles.models import AppraisalCycle, CycleMember
 from appraisal.feedback.models import FeedbackRequest, FeedbackResponse
 from appraisal.pay.models import HrFlag, HrFlagChange
 from appraisal.people.models import Person
+from appraisal.templates.models import LocalQuestion
 
 __all__ = [
     "Appraisal",
+    "AppraisalCycle",
+    "AppraiserCredential",
     "BehaviourScore",
     "CareerAspirations",
     "ComplianceDetermination",
+    "CycleMember",
     "FeedbackRequest",
     "FeedbackResponse",
     "HrFlag",
     "HrFlagChange",
+    "LocalQuestion",
     "Objective",
     "Person",
     "StatusChange",

@@ -1,19 +1,20 @@
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.db import Base
@@ -40,6 +41,11 @@ class Appraisal(Base):
     appraiser_id: Mapped[str] = mapped_column(String(20))
     cycle_year: Mapped[int] = mapped_column(Integer)
     template_version: Mapped[str] = mapped_column(String(20))
+    # staff or board: which template variant applies (board when a board role is set).
+    kind: Mapped[str] = mapped_column(String(10), default="staff", server_default="staff")
+    cycle_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("appraisal_cycles.id", ondelete="SET NULL"), index=True
+    )
     board_role: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(30))
     performance_outcome: Mapped[str | None] = mapped_column(String(30))
@@ -54,6 +60,24 @@ class Appraisal(Base):
     # then even after a promotion changes the projection.
     band: Mapped[str | None] = mapped_column(String(20))
     reopen_reason: Mapped[str | None] = mapped_column(String(40))
+    cancel_reason: Mapped[str | None] = mapped_column(String(40))
+    # Board members: the date of the last fit and proper person test assessment, confirmed here.
+    fppt_assessed_on: Mapped[date | None] = mapped_column(Date)
+    # Whether the appraiser held a valid appraisal-skills credential when last checked; false
+    # only under the warning policy.
+    appraiser_credentialed: Mapped[bool | None] = mapped_column(Boolean)
+    appraisee_signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appraiser_signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A NED's recorded disagreement (the chair's assessment stands): their own view, as codes.
+    appraisee_disagrees: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
+    appraisee_view_performance: Mapped[str | None] = mapped_column(String(30))
+    appraisee_view_behaviour: Mapped[str | None] = mapped_column(String(30))
+    # Answers to the organisation's local questions, by question code. Stays in the service.
+    local_answers: Mapped[dict[str, str | bool]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utc_now, server_default=func.now()
@@ -63,6 +87,7 @@ class Appraisal(Base):
     )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     objectives: Mapped[list["Objective"]] = relationship(
         back_populates="appraisal",
@@ -78,9 +103,16 @@ class Appraisal(Base):
     )
 
     __table_args__ = (
-        # One appraisal per person, employer and cycle: a second would split the record that
-        # pay progression and talent read.
-        UniqueConstraint("person_id", "org_code", "cycle_year"),
+        # One live appraisal per person, employer and cycle: a second would split the record
+        # that pay progression and talent read. A cancelled one no longer counts.
+        Index(
+            "uq_appraisals_live_per_cycle",
+            "person_id",
+            "org_code",
+            "cycle_year",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
         Index("ix_appraisals_created_at_id", "created_at", "id"),
         Index("ix_appraisals_org_code_created_at_id", "org_code", "created_at", "id"),
     )
@@ -99,12 +131,16 @@ class Objective(Base):
     title: Mapped[str] = mapped_column(String(200))
     success_criteria: Mapped[str | None] = mapped_column(Text)
     weight: Mapped[int] = mapped_column(Integer)
+    progress: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(30))
     is_edi: Mapped[bool] = mapped_column(Boolean, default=False)
 
     appraisal: Mapped[Appraisal] = relationship(back_populates="objectives")
 
-    __table_args__ = (CheckConstraint("weight BETWEEN 0 AND 100", name="weight_percent"),)
+    __table_args__ = (
+        CheckConstraint("weight BETWEEN 0 AND 100", name="weight_percent"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
+    )
 
 
 class BehaviourScore(Base):
@@ -132,6 +168,8 @@ class CareerAspirations(Base):
     timeframe: Mapped[str] = mapped_column(String(30))
     mobility: Mapped[str] = mapped_column(String(30))
     challenged_organisation_interest: Mapped[bool] = mapped_column(Boolean)
+    impact: Mapped[str | None] = mapped_column(String(20))
+    growth_ambition: Mapped[str | None] = mapped_column(String(20))
 
 
 class StatusChange(Base):
@@ -145,6 +183,10 @@ class StatusChange(Base):
     )
     from_status: Mapped[str] = mapped_column(String(30))
     to_status: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str | None] = mapped_column(String(30))
     reason_code: Mapped[str | None] = mapped_column(String(40))
+    disagreement_recorded: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
     actor: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

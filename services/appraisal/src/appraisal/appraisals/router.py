@@ -12,9 +12,11 @@ from appraisal.appraisals.schemas import (
     AppraisalCreate,
     AppraisalPatch,
     AppraisalRead,
+    StatusChangeRead,
     TransitionRequest,
 )
-from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
+from appraisal.settings import Settings
+from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep, get_settings
 from shared.http.auth import Principal, require_scopes
 from shared.http.etag import IfMatchHeader, make_etag, set_etag
 from shared.http.idempotency import (
@@ -29,6 +31,15 @@ router = APIRouter(prefix="/v1/appraisals", tags=["appraisals"])
 
 AppraisalReader = Annotated[Principal, Depends(require_scopes("appraisal:read"))]
 AppraisalWriter = Annotated[Principal, Depends(require_scopes("appraisal:write"))]
+
+
+def _settings(request: Request) -> Settings:
+    settings = get_settings(request)
+    assert isinstance(settings, Settings)
+    return settings
+
+
+AppraisalSettings = Annotated[Settings, Depends(_settings)]
 
 _ETAG_HEADER = {
     "ETag": {"description": "Strong ETag of the returned version", "schema": {"type": "string"}}
@@ -60,13 +71,19 @@ async def create_appraisal(
     request: Request,
     principal: AppraisalWriter,
     db: DatabaseDep,
+    settings: AppraisalSettings,
     key: IdempotencyKeyHeader,
 ) -> Response:
-    """Open a person's appraisal for a cycle, in draft."""
+    """Open a person's appraisal for a cycle, not started yet.
+
+    The appraiser must be someone else and, under the blocking policy, hold a valid
+    NHS-APPRAISAL-SKILLS credential (422 naming the rule); under the warning policy the
+    response carries a warning instead. A board role makes it a board-member appraisal.
+    """
 
     async def create(session: AsyncSession) -> tuple[int, Any, Mapping[str, str]]:
         appraisal = await appraisal_service.create_appraisal(
-            session=session, principal=principal, appraisal_in=appraisal_in
+            session=session, principal=principal, settings=settings, appraisal_in=appraisal_in
         )
         body = AppraisalRead.from_model(appraisal)
         return 201, body, {**_headers_of(body), "Location": f"/v1/appraisals/{body.id}"}
@@ -119,11 +136,18 @@ async def update_appraisal(
     if_match: IfMatchHeader,
     principal: AppraisalWriter,
     uow: UnitOfWorkDep,
+    settings: AppraisalSettings,
     response: Response,
 ) -> AppraisalRead:
-    """Set the content: objectives, outcomes, behaviour scores, aspirations, development."""
+    """Set the content: objectives, outcomes, behaviour scores, aspirations, development,
+    FPPT confirmation (board) and answers to local questions. Only until the first signature."""
     appraisal = await appraisal_service.update_content(
-        uow=uow, principal=principal, appraisal_id=appraisal_id, if_match=if_match, patch=patch
+        uow=uow,
+        principal=principal,
+        settings=settings,
+        appraisal_id=appraisal_id,
+        if_match=if_match,
+        patch=patch,
     )
     body = AppraisalRead.from_model(appraisal)
     await uow.commit()
@@ -143,19 +167,24 @@ async def transition_appraisal(
     request: Request,
     principal: AppraisalWriter,
     uow: UnitOfWorkDep,
+    settings: AppraisalSettings,
     key: IdempotencyKeyHeader,
 ) -> Response:
-    """Move along draft → in_progress → awaiting_sign_off → completed (→ reopened → in_progress).
+    """Move along not_started → preparation → meeting → signed_by_appraisee or
+    signed_by_appraiser → completed; ``reopened`` (with a reason_code) takes a completed
+    appraisal back to the meeting; ``cancelled`` (with a cancel_reason) ends it.
 
-    Completing checks the completion rules (422 listing every unmet one) and publishes
-    leadership.appraisal.completed.v1; reopening needs a reason_code and publishes
-    leadership.appraisal.reopened.v1.
+    Each signature checks every mandatory section (422 listing every unmet rule). Completing
+    publishes leadership.appraisal.completed.v1, reopening leadership.appraisal.reopened.v1.
+    A NED may sign with ``appraisee_agrees: false``: the chair's assessment stands and the
+    disagreement is recorded. Every move is written to the appraisal's history.
     """
 
     async def move() -> tuple[int, Any, Mapping[str, str]]:
         appraisal = await appraisal_service.change_status(
             uow=uow,
             principal=principal,
+            settings=settings,
             appraisal_id=appraisal_id,
             if_match=if_match,
             transition=transition,
@@ -164,6 +193,19 @@ async def transition_appraisal(
         return 200, body, _headers_of(body)
 
     return await _once(uow, request, principal, key, move)
+
+
+@router.get("/{appraisal_id}/history", response_model=Page[StatusChangeRead])
+async def appraisal_history(
+    appraisal_id: uuid.UUID, principal: AppraisalReader, session: SessionDep, page: PageQuery
+) -> Page[StatusChangeRead]:
+    """Every move of the appraisal: who, when, from, to and why, oldest first."""
+    rows = await appraisal_service.history(
+        session=session, principal=principal, appraisal_id=appraisal_id, page=page
+    )
+    return make_page(
+        rows, page, key_fn=lambda c: (c.changed_at, c.id), item=StatusChangeRead.from_model
+    )
 
 
 async def _once(

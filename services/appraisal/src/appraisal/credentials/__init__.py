@@ -1,0 +1,1 @@
+"""Which appraisers are trained: a projection of standards' credentials for appraisal skills."""

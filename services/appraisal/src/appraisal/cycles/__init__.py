@@ -1,0 +1,1 @@
+"""Appraisal cycles per organisation, year and kind: window, deadlines and population."""

@@ -1,0 +1,1 @@
+"""The national appraisal template: versions, sections, scales; organisations' local questions."""

@@ -1,0 +1,33 @@
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Index, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from appraisal.db import Base
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LocalQuestion(Base):
+    """A question an organisation adds to the national template; answers stay in the service."""
+
+    __tablename__ = "local_questions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    org_code: Mapped[str] = mapped_column(String(5))
+    template_version: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(300))
+    answer_type: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now, server_default=func.now()
+    )
+
+    __table_args__ = (
+        UniqueConstraint("org_code", "template_version", "code"),
+        Index("ix_local_questions_org_code_created_at_id", "org_code", "created_at", "id"),
+    )
