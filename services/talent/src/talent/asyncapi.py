@@ -10,14 +10,31 @@ from talent.placements.events import PlacementAccepted
 from talent.profiles.events import (
     AppraisalCompleted,
     AppraisalReopened,
+    ComplianceChanged,
     CredentialRevoked,
+    EligibilityChanged,
+    FitAndProperAssessed,
+    NedAppointed,
+    NedTermEnded,
     TrainingAccredited,
 )
+from talent.succession.events import ReadinessChanged, SuccessionPlanUpdated
 
-PUBLISHES: list[type[Event]] = [PersonChanged, PlacementAccepted]
+PUBLISHES: list[type[Event]] = [
+    PersonChanged,
+    ReadinessChanged,
+    SuccessionPlanUpdated,
+    PlacementAccepted,
+]
 CONSUMES: dict[str, list[type[Event]]] = {
-    service_topic("standards"): [TrainingAccredited, CredentialRevoked],
+    service_topic("standards"): [
+        TrainingAccredited,
+        CredentialRevoked,
+        EligibilityChanged,
+        ComplianceChanged,
+    ],
     service_topic("appraisal"): [AppraisalCompleted, AppraisalReopened],
+    service_topic("ned"): [NedAppointed, NedTermEnded, FitAndProperAssessed],
 }
 
 

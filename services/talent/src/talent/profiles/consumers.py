@@ -1,7 +1,9 @@
 """The profile's event entrypoint: which events it reads, from which topics, and with what.
 
-Thin like a router: each handler passes the validated event to the service. They run inside the
-inbox transaction the consumer runner opens, and never commit.
+Thin like a router: each handler passes the validated event to the profile service and, when
+the profile changed, has succession re-judge that person's candidacies in the same transaction.
+They run inside the inbox transaction the consumer runner opens, and never commit: the
+projection, the readiness it implies and the events announcing it commit together or not at all.
 """
 
 from typing import Any
@@ -12,32 +14,81 @@ from shared.events.cloudevents import Envelope
 from shared.events.consumer import Subscription
 from shared.events.topics import service_topic
 from talent.profiles import service as profile_service
+from talent.profiles.domain import EventOutcome
 from talent.profiles.events import (
     AppraisalCompleted,
     AppraisalReopened,
+    ComplianceChanged,
     CredentialRevoked,
+    EligibilityChanged,
+    FitAndProperAssessed,
+    NedAppointed,
+    NedTermEnded,
     TrainingAccredited,
 )
+from talent.succession import service as succession_service
 
-TOPICS = [service_topic("standards"), service_topic("appraisal")]
+TOPICS = [service_topic("standards"), service_topic("appraisal"), service_topic("ned")]
+
+
+async def _rejudge(session: AsyncSession, outcome: EventOutcome, person_id: str) -> None:
+    if outcome is EventOutcome.APPLIED:
+        await succession_service.recompute_for_person(session, person_id)
 
 
 async def on_training_accredited(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-    await profile_service.record_accreditation(session=session, envelope=envelope, event=event)
+    outcome = await profile_service.record_accreditation(
+        session=session, envelope=envelope, event=event
+    )
+    await _rejudge(session, outcome, event.person_id)
 
 
 async def on_credential_revoked(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-    await profile_service.record_revocation(session=session, envelope=envelope, event=event)
+    outcome = await profile_service.record_revocation(
+        session=session, envelope=envelope, event=event
+    )
+    await _rejudge(session, outcome, event.person_id)
 
 
 async def on_appraisal_completed(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-    await profile_service.record_appraisal_completed(
+    outcome = await profile_service.record_appraisal_completed(
         session=session, envelope=envelope, event=event
     )
+    await _rejudge(session, outcome, event.person_id)
 
 
 async def on_appraisal_reopened(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-    await profile_service.record_appraisal_reopened(session=session, envelope=envelope, event=event)
+    outcome = await profile_service.record_appraisal_reopened(
+        session=session, envelope=envelope, event=event
+    )
+    await _rejudge(session, outcome, event.person_id)
+
+
+async def on_eligibility_changed(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+    outcome = await profile_service.record_eligibility(
+        session=session, envelope=envelope, event=event
+    )
+    await _rejudge(session, outcome, event.person_id)
+
+
+async def on_compliance_changed(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+    # Compliance is shown on the profile and used by pool rules, not by the readiness policy.
+    await profile_service.record_compliance(session=session, envelope=envelope, event=event)
+
+
+async def on_ned_appointed(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+    await profile_service.record_appointment(session=session, envelope=envelope, event=event)
+
+
+async def on_ned_term_ended(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+    await profile_service.record_term_end(session=session, envelope=envelope, event=event)
+
+
+async def on_fppt_assessed(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+    outcome = await profile_service.record_fit_and_proper(
+        session=session, envelope=envelope, event=event
+    )
+    await _rejudge(session, outcome, event.person_id)
 
 
 SUBSCRIPTIONS: dict[str, Subscription] = {
@@ -45,4 +96,9 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
     CredentialRevoked.event_type(): Subscription(CredentialRevoked, on_credential_revoked),
     AppraisalCompleted.event_type(): Subscription(AppraisalCompleted, on_appraisal_completed),
     AppraisalReopened.event_type(): Subscription(AppraisalReopened, on_appraisal_reopened),
+    EligibilityChanged.event_type(): Subscription(EligibilityChanged, on_eligibility_changed),
+    ComplianceChanged.event_type(): Subscription(ComplianceChanged, on_compliance_changed),
+    NedAppointed.event_type(): Subscription(NedAppointed, on_ned_appointed),
+    NedTermEnded.event_type(): Subscription(NedTermEnded, on_ned_term_ended),
+    FitAndProperAssessed.event_type(): Subscription(FitAndProperAssessed, on_fppt_assessed),
 }

@@ -9,7 +9,7 @@ and a fact about something not seen yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -106,3 +106,61 @@ def reopen_outcome(
     if recorded.reopened_at is not None and reopened_at <= recorded.reopened_at:
         return EventOutcome.DUPLICATE
     return EventOutcome.APPLIED
+
+
+@dataclass(frozen=True, slots=True)
+class DeterminationState:
+    determination_id: str
+    as_of: datetime
+
+
+def determination_outcome(
+    recorded: DeterminationState | None, *, determination_id: str, as_of: datetime
+) -> EventOutcome:
+    """Standards announces the whole current determination each time: the newest one wins.
+
+    Eligibility is kept per (person, level) and compliance per person; an announcement older
+    than the recorded one (a late delivery, or a replay of another partition) is not applied.
+    """
+    if recorded is None:
+        return EventOutcome.APPLIED
+    if recorded.determination_id == determination_id:
+        return EventOutcome.DUPLICATE
+    if as_of < recorded.as_of:
+        return EventOutcome.STALE
+    return EventOutcome.APPLIED
+
+
+def once_per_id_outcome(recorded_person_id: str | None, *, person_id: str) -> EventOutcome:
+    """A fact with its own identity (an FPPT assessment, an appointment) is recorded once."""
+    if recorded_person_id is None:
+        return EventOutcome.APPLIED
+    if recorded_person_id != person_id:
+        return EventOutcome.PERSON_MISMATCH
+    return EventOutcome.DUPLICATE
+
+
+def term_end_outcome(
+    recorded_person_id: str | None, *, person_id: str, recorded_ended_on: date | None
+) -> EventOutcome:
+    """The end of a term is kept even before its appointment is known, like a revocation."""
+    if recorded_person_id is None:
+        return EventOutcome.APPLIED
+    if recorded_person_id != person_id:
+        return EventOutcome.PERSON_MISMATCH
+    if recorded_ended_on is not None:
+        return EventOutcome.DUPLICATE
+    return EventOutcome.APPLIED
+
+
+def appointment_outcome(
+    recorded_person_id: str | None, *, person_id: str, recorded_appointed: bool
+) -> EventOutcome:
+    """An appointment is recorded once; if only its end was known, the details fill in."""
+    if recorded_person_id is None:
+        return EventOutcome.APPLIED
+    if recorded_person_id != person_id:
+        return EventOutcome.PERSON_MISMATCH
+    if not recorded_appointed:
+        return EventOutcome.APPLIED
+    return EventOutcome.DUPLICATE

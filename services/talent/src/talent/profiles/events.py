@@ -5,7 +5,7 @@ fields are ignored (the Event base), optional facts may be missing, and a few sp
 accepted, so a producer adding or renaming an optional field does not stop the profile.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
@@ -129,3 +129,114 @@ class AppraisalReopened(Event):
     person_id: PersonId
     reason_code: ShortCode | None = None
     reopened_at: UtcDateTime
+
+
+Level = Annotated[str, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v)]
+
+
+class RequirementDetail(BaseModel):
+    """What standards may say about an unmet requirement: the standards and programmes."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    requirement_id: Code = Field(validation_alias=AliasChoices("requirement_id", "id", "code"))
+    standards: CodeList = Field(
+        default_factory=list, validation_alias=AliasChoices("standards", "standard_codes")
+    )
+    programmes: CodeList = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("programmes", "programme_codes", "closing_programme_codes"),
+    )
+
+
+class EligibilityChanged(Event):
+    """Standards determined a person's eligibility for one leadership level."""
+
+    event_name: ClassVar[str] = "eligibility.changed"
+    key_field: ClassVar[str] = "person_id"
+    subject_template: ClassVar[str] = "eligibility/{determination_id}"
+
+    determination_id: Identifier
+    person_id: PersonId
+    org_code: OrgCode | None = None
+    level: Level = Field(pattern=r"^[a-z_]{1,20}$")
+    eligible: bool
+    met_requirement_ids: CodeList = Field(default_factory=list)
+    unmet_requirement_ids: CodeList = Field(default_factory=list)
+    unmet_requirements: list[RequirementDetail] = Field(default_factory=list, max_length=100)
+    evidence_credential_ids: CodeList = Field(default_factory=list)
+    policy_version: ShortCode | None = None
+    as_of: UtcDateTime
+
+
+class ComplianceChanged(Event):
+    """Standards determined a person's statutory and mandatory training status."""
+
+    event_name: ClassVar[str] = "compliance.changed"
+    key_field: ClassVar[str] = "person_id"
+    subject_template: ClassVar[str] = "compliance/{determination_id}"
+
+    determination_id: Identifier
+    person_id: PersonId
+    org_code: OrgCode | None = None
+    statutory_mandatory_complete: bool
+    overdue_programme_codes: CodeList = Field(default_factory=list)
+    expired_programme_codes: CodeList = Field(default_factory=list)
+    expiring_programme_codes: CodeList = Field(default_factory=list)
+    as_of: UtcDateTime
+
+
+class NedAppointed(Event):
+    """The NED service appointed someone to a board seat."""
+
+    event_name: ClassVar[str] = "ned.appointed"
+    key_field: ClassVar[str] = "person_id"
+    subject_template: ClassVar[str] = "appointments/{appointment_id}"
+
+    appointment_id: Identifier
+    person_id: PersonId
+    org_code: OrgCode | None = None
+    seat_id: Identifier | None = None
+    seat_role: ShortCode | None = None
+    term_start: date | None = None
+    term_end: date | None = None
+    term_number: int | None = Field(default=None, ge=1, le=20)
+    appointing_body: ShortCode | None = None
+    appointed_at: UtcDateTime | None = None
+
+
+class NedTermEnded(Event):
+    """A board appointment ended."""
+
+    event_name: ClassVar[str] = "ned.term.ended"
+    key_field: ClassVar[str] = "person_id"
+    subject_template: ClassVar[str] = "appointments/{appointment_id}"
+
+    appointment_id: Identifier
+    person_id: PersonId
+    org_code: OrgCode | None = None
+    seat_id: Identifier | None = None
+    seat_role: ShortCode | None = None
+    term_start: date | None = None
+    term_end: date | None = None
+    term_number: int | None = Field(default=None, ge=1, le=20)
+    ended_on: date
+    reason_code: ShortCode | None = None
+
+
+class FitAndProperAssessed(Event):
+    """A fit and proper person test was completed for a board member or candidate."""
+
+    event_name: ClassVar[str] = "fppt.assessed"
+    key_field: ClassVar[str] = "person_id"
+    subject_template: ClassVar[str] = "fppt-assessments/{assessment_id}"
+
+    assessment_id: Identifier
+    person_id: PersonId
+    org_code: OrgCode | None = None
+    kind: ShortCode
+    outcome: Annotated[
+        str, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    ] = Field(pattern=r"^(pass|fail)$")
+    assessed_at: UtcDateTime
+    signed_off_by_role: ShortCode | None = None

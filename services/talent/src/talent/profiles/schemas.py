@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -41,6 +41,43 @@ class AppraisalOutcomeRead(BaseModel):
     reopen_reason_code: str | None
 
 
+class EligibilityRead(BaseModel):
+    level: str = Field(examples=["senior"])
+    eligible: bool
+    met_requirement_ids: list[str]
+    unmet_requirement_ids: list[str]
+    policy_version: str | None = Field(description="The standards service's eligibility policy")
+    as_of: datetime
+
+
+class ComplianceRead(BaseModel):
+    statutory_mandatory_complete: bool
+    overdue_programme_codes: list[str]
+    expired_programme_codes: list[str]
+    expiring_programme_codes: list[str]
+    as_of: datetime
+
+
+class BoardRoleRead(BaseModel):
+    appointment_id: str
+    org_code: str | None
+    seat_role: str | None
+    term_start: date | None
+    term_end: date | None
+    term_number: int | None
+    appointing_body: str | None
+    ended_on: date | None
+    current: bool = Field(description="Appointed and not ended")
+
+
+class FitAndProperRead(BaseModel):
+    assessment_id: str
+    kind: str
+    outcome: str
+    assessed_at: datetime
+    signed_off_by_role: str | None
+
+
 class ProfileRead(BaseModel):
     person_id: str = Field(examples=["10234567"])
     org_code: str | None = Field(
@@ -48,6 +85,13 @@ class ProfileRead(BaseModel):
     )
     in_directory: bool
     credentials: list[CredentialRead]
+    levels_attained: list[str] = Field(description="Levels covered by credentials held now")
+    eligibility: list[EligibilityRead] = Field(
+        description="Eligibility per level as the standards service last announced it"
+    )
+    compliance: ComplianceRead | None
+    board_roles: list[BoardRoleRead]
+    fit_and_proper: FitAndProperRead | None = Field(description="The latest FPPT assessment")
     latest_appraisal: AppraisalOutcomeRead | None
     aspirations: AspirationsRead | None
     updated_at: datetime | None = Field(description="When an event last changed the profile")
@@ -90,11 +134,64 @@ def profile_read(
         )
         if latest.aspirations is not None:
             aspirations = AspirationsRead.model_validate(latest.aspirations)
+    levels = sorted(
+        {level for c in credentials if c.status is CredentialStatus.HELD for level in c.levels}
+    )
+    compliance = view.compliance
+    fppt = view.latest_fit_and_proper
     return ProfileRead(
         person_id=view.person_id,
         org_code=org_code,
         in_directory=in_directory,
         credentials=credentials,
+        levels_attained=levels,
+        eligibility=[
+            EligibilityRead(
+                level=e.level,
+                eligible=e.eligible,
+                met_requirement_ids=list(e.met_requirement_ids),
+                unmet_requirement_ids=list(e.unmet_requirement_ids),
+                policy_version=e.policy_version,
+                as_of=e.as_of,
+            )
+            for e in view.eligibility
+        ],
+        compliance=(
+            ComplianceRead(
+                statutory_mandatory_complete=compliance.statutory_mandatory_complete,
+                overdue_programme_codes=list(compliance.overdue_programme_codes),
+                expired_programme_codes=list(compliance.expired_programme_codes),
+                expiring_programme_codes=list(compliance.expiring_programme_codes),
+                as_of=compliance.as_of,
+            )
+            if compliance is not None
+            else None
+        ),
+        board_roles=[
+            BoardRoleRead(
+                appointment_id=r.appointment_id,
+                org_code=r.org_code,
+                seat_role=r.seat_role,
+                term_start=r.term_start,
+                term_end=r.term_end,
+                term_number=r.term_number,
+                appointing_body=r.appointing_body,
+                ended_on=r.ended_on,
+                current=r.appointed_at is not None and r.ended_on is None,
+            )
+            for r in view.board_roles
+        ],
+        fit_and_proper=(
+            FitAndProperRead(
+                assessment_id=fppt.assessment_id,
+                kind=fppt.kind,
+                outcome=fppt.outcome,
+                assessed_at=fppt.assessed_at,
+                signed_off_by_role=fppt.signed_off_by_role,
+            )
+            if fppt is not None
+            else None
+        ),
         latest_appraisal=appraisal,
         aspirations=aspirations,
         updated_at=view.profile.updated_at if view.profile is not None else None,

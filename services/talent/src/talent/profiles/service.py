@@ -15,17 +15,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.cloudevents import Envelope
 from talent.profiles import domain
-from talent.profiles.domain import AppraisalState, CredentialState, EventOutcome
+from talent.profiles.domain import AppraisalState, CredentialState, DeterminationState, EventOutcome
 from talent.profiles.events import (
     AppraisalCompleted,
     AppraisalReopened,
+    ComplianceChanged,
     CredentialRevoked,
+    EligibilityChanged,
+    FitAndProperAssessed,
+    NedAppointed,
+    NedTermEnded,
     TrainingAccredited,
 )
 from talent.profiles.models import (
     ProfileAppraisal,
+    ProfileBoardRole,
+    ProfileCompliance,
     ProfileCredential,
+    ProfileEligibility,
     ProfileEvent,
+    ProfileFitAndProper,
     TalentProfile,
 )
 
@@ -180,12 +189,161 @@ async def record_appraisal_reopened(
     return outcome
 
 
+async def record_eligibility(
+    *, session: AsyncSession, envelope: Envelope, event: EligibilityChanged
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    recorded = await session.get(
+        ProfileEligibility, (event.person_id, event.level), with_for_update=True
+    )
+    state = (
+        DeterminationState(recorded.determination_id, recorded.as_of)
+        if recorded is not None
+        else None
+    )
+    outcome = domain.determination_outcome(
+        state, determination_id=event.determination_id, as_of=event.as_of
+    )
+    if outcome is EventOutcome.APPLIED:
+        if recorded is None:
+            recorded = ProfileEligibility(person_id=event.person_id, level=event.level)
+            session.add(recorded)
+        recorded.determination_id = event.determination_id
+        recorded.org_code = event.org_code
+        recorded.eligible = event.eligible
+        recorded.met_requirement_ids = list(event.met_requirement_ids)
+        recorded.unmet_requirement_ids = list(event.unmet_requirement_ids)
+        recorded.unmet_detail = {
+            item.requirement_id: {
+                "standards": list(item.standards),
+                "programmes": list(item.programmes),
+            }
+            for item in event.unmet_requirements
+        }
+        recorded.evidence_credential_ids = list(event.evidence_credential_ids)
+        recorded.policy_version = event.policy_version
+        recorded.as_of = event.as_of
+    _note(session, profile, envelope, outcome, org_code=event.org_code)
+    return outcome
+
+
+async def record_compliance(
+    *, session: AsyncSession, envelope: Envelope, event: ComplianceChanged
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    recorded = await session.get(ProfileCompliance, event.person_id, with_for_update=True)
+    state = (
+        DeterminationState(recorded.determination_id, recorded.as_of)
+        if recorded is not None
+        else None
+    )
+    outcome = domain.determination_outcome(
+        state, determination_id=event.determination_id, as_of=event.as_of
+    )
+    if outcome is EventOutcome.APPLIED:
+        if recorded is None:
+            recorded = ProfileCompliance(person_id=event.person_id)
+            session.add(recorded)
+        recorded.determination_id = event.determination_id
+        recorded.org_code = event.org_code
+        recorded.statutory_mandatory_complete = event.statutory_mandatory_complete
+        recorded.overdue_programme_codes = list(event.overdue_programme_codes)
+        recorded.expired_programme_codes = list(event.expired_programme_codes)
+        recorded.expiring_programme_codes = list(event.expiring_programme_codes)
+        recorded.as_of = event.as_of
+    _note(session, profile, envelope, outcome, org_code=event.org_code)
+    return outcome
+
+
+async def record_appointment(
+    *, session: AsyncSession, envelope: Envelope, event: NedAppointed
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    role = await session.get(ProfileBoardRole, event.appointment_id, with_for_update=True)
+    outcome = domain.appointment_outcome(
+        role.person_id if role is not None else None,
+        person_id=event.person_id,
+        recorded_appointed=role is not None and role.appointed_at is not None,
+    )
+    if outcome is EventOutcome.APPLIED:
+        if role is None:
+            role = ProfileBoardRole(appointment_id=event.appointment_id, person_id=event.person_id)
+            session.add(role)
+        role.org_code = event.org_code
+        role.seat_id = event.seat_id
+        role.seat_role = event.seat_role
+        role.term_start = event.term_start
+        role.term_end = event.term_end
+        role.term_number = event.term_number
+        role.appointing_body = event.appointing_body
+        role.appointed_at = event.appointed_at or envelope.time
+    _note(session, profile, envelope, outcome, org_code=event.org_code)
+    return outcome
+
+
+async def record_term_end(
+    *, session: AsyncSession, envelope: Envelope, event: NedTermEnded
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    role = await session.get(ProfileBoardRole, event.appointment_id, with_for_update=True)
+    outcome = domain.term_end_outcome(
+        role.person_id if role is not None else None,
+        person_id=event.person_id,
+        recorded_ended_on=role.ended_on if role is not None else None,
+    )
+    if outcome is EventOutcome.APPLIED:
+        if role is None:
+            role = ProfileBoardRole(
+                appointment_id=event.appointment_id,
+                person_id=event.person_id,
+                org_code=event.org_code,
+                seat_id=event.seat_id,
+                seat_role=event.seat_role,
+                term_start=event.term_start,
+                term_end=event.term_end,
+                term_number=event.term_number,
+            )
+            session.add(role)
+        role.ended_on = event.ended_on
+        role.end_reason_code = event.reason_code
+    _note(session, profile, envelope, outcome)
+    return outcome
+
+
+async def record_fit_and_proper(
+    *, session: AsyncSession, envelope: Envelope, event: FitAndProperAssessed
+) -> EventOutcome:
+    profile = await _locked_profile(session, event.person_id)
+    recorded = await session.get(ProfileFitAndProper, event.assessment_id, with_for_update=True)
+    outcome = domain.once_per_id_outcome(
+        recorded.person_id if recorded is not None else None, person_id=event.person_id
+    )
+    if outcome is EventOutcome.APPLIED:
+        session.add(
+            ProfileFitAndProper(
+                assessment_id=event.assessment_id,
+                person_id=event.person_id,
+                org_code=event.org_code,
+                kind=event.kind,
+                outcome=event.outcome,
+                assessed_at=event.assessed_at,
+                signed_off_by_role=event.signed_off_by_role,
+            )
+        )
+    _note(session, profile, envelope, outcome, org_code=event.org_code)
+    return outcome
+
+
 @dataclass(frozen=True)
 class ProfileView:
     person_id: str
     profile: TalentProfile | None
     credentials: list[ProfileCredential]
     latest_appraisal: ProfileAppraisal | None
+    eligibility: list[ProfileEligibility]
+    compliance: ProfileCompliance | None
+    board_roles: list[ProfileBoardRole]
+    latest_fit_and_proper: ProfileFitAndProper | None
 
     @property
     def version(self) -> int:
@@ -206,9 +364,30 @@ async def get_profile(*, session: AsyncSession, person_id: str) -> ProfileView:
         .order_by(ProfileAppraisal.completed_at.desc(), ProfileAppraisal.appraisal_id.desc())
         .limit(1)
     )
+    eligibility = await session.scalars(
+        select(ProfileEligibility)
+        .where(ProfileEligibility.person_id == person_id)
+        .order_by(ProfileEligibility.level)
+    )
+    compliance = await session.get(ProfileCompliance, person_id)
+    board_roles = await session.scalars(
+        select(ProfileBoardRole)
+        .where(ProfileBoardRole.person_id == person_id)
+        .order_by(ProfileBoardRole.term_start, ProfileBoardRole.appointment_id)
+    )
+    fppt = await session.scalars(
+        select(ProfileFitAndProper)
+        .where(ProfileFitAndProper.person_id == person_id)
+        .order_by(ProfileFitAndProper.assessed_at.desc(), ProfileFitAndProper.assessment_id)
+        .limit(1)
+    )
     return ProfileView(
         person_id=person_id,
         profile=profile,
         credentials=list(credentials),
         latest_appraisal=latest.first(),
+        eligibility=list(eligibility),
+        compliance=compliance,
+        board_roles=list(board_roles),
+        latest_fit_and_proper=fppt.first(),
     )

@@ -147,6 +147,10 @@ class EligibilityFact:
     unmet_requirement_ids: tuple[str, ...]
     policy_version: str | None
     as_of: datetime
+    evidence_credential_ids: tuple[str, ...] = ()
+    # Credentials among the evidence that have since been revoked: the determination rested
+    # on them, so it no longer stands even before standards announces a new one.
+    revoked_credential_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +233,16 @@ def _eligible(level: str, evidence: Evidence) -> RuleResult:
         )
     return RuleResult(
         Rule.ELIGIBLE_FOR_LEVEL,
-        met=fact.eligible,
+        met=fact.eligible and not fact.revoked_credential_ids,
         applies=True,
         evidence={
             "level": level,
             "announced": True,
+            "eligible": fact.eligible,
             "determination_id": fact.determination_id,
             "unmet_requirement_ids": list(fact.unmet_requirement_ids),
+            "evidence_credential_ids": list(fact.evidence_credential_ids),
+            "revoked_credential_ids": list(fact.revoked_credential_ids),
             "standards_policy_version": fact.policy_version,
             "as_of": _iso(fact.as_of),
         },
