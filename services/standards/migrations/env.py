@@ -1,4 +1,5 @@
 # Imported for their side effect: each registers its tables on the service's metadata.
+import standards.eligibility.models
 import standards.learning.models
 import standards.people.models
 import standards.programmes.models

@@ -282,8 +282,13 @@ async def test_completions_award_credentials_only_under_accreditation(start_serv
         )
         assert edi.status_code == 201, edi.text
         assert edi.json()["credential"]["expires_at"] == "2028-06-30T23:30:00Z"
-        edi_event = (await _outbox(svc))[-1]
+        edi_event, first_line = (await _outbox(svc))[-2:]
         assert edi_event["type"] == "leadership.training.accredited.v1"
+        # With the first-line standards (Mary Seacole) the EDI module completes what the
+        # first-line level asks (policy 2026.1): eligibility for it changed.
+        assert first_line["type"] == "leadership.eligibility.changed.v1"
+        assert first_line["payload"]["level"] == "first_line"
+        assert first_line["payload"]["eligible"] is True
         assert edi_event["payload"]["expires_at"] == "2028-06-30T23:30:00Z"
         assert edi_event["payload"]["standards"] == ["CSTF-EDHR", "LCF-2024-D3"]
         assert edi_event["payload"]["levels"] == [

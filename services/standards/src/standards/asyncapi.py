@@ -5,6 +5,8 @@ from typing import Any
 from shared.asyncapi import build_document
 from shared.events.model import Event
 from standards.consumers import TALENT_TOPIC
+from standards.credentials.events import CredentialRevoked
+from standards.eligibility.events import EligibilityChanged
 from standards.learning.events import TrainingAccredited, TrainingCompleted
 from standards.people.events import PersonChanged
 from standards.providers.events import ProviderAccreditationChanged
@@ -12,6 +14,8 @@ from standards.providers.events import ProviderAccreditationChanged
 PUBLISHES: list[type[Event]] = [
     TrainingCompleted,
     TrainingAccredited,
+    CredentialRevoked,
+    EligibilityChanged,
     ProviderAccreditationChanged,
 ]
 

@@ -4,6 +4,10 @@ from fastapi import FastAPI
 
 from shared.app import ServiceDefinition, create_service_app
 from standards.consumers import build_consumers
+from standards.credentials.router import public_router as public_credentials_router
+from standards.credentials.router import router as credentials_router
+from standards.eligibility.router import router as eligibility_router
+from standards.learning.router import imports_router as completions_import_router
 from standards.learning.router import router as learning_router
 from standards.programmes.router import router as programmes_router
 from standards.providers.router import router as providers_router
@@ -17,10 +21,21 @@ DEFINITION = ServiceDefinition(
         "providers and their accreditation; learner records and the credentials awarded for "
         "accredited training (Messenger review recommendation 3)."
     ),
-    routers=[programmes_router, providers_router, learning_router],
+    routers=[
+        programmes_router,
+        providers_router,
+        learning_router,
+        completions_import_router,
+        credentials_router,
+        eligibility_router,
+    ],
     consumers=build_consumers,
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(DEFINITION, settings or Settings())
+    app = create_service_app(DEFINITION, settings or Settings())
+    # Public by design, outside the token check every other router gets: the issuer's keys and
+    # the revocation status lists are what anyone verifying a credential needs (decision 0009).
+    app.include_router(public_credentials_router)
+    return app

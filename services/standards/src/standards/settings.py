@@ -1,9 +1,9 @@
-from typing import Annotated
+from typing import Annotated, Self
 
 from fastapi import Depends, Request
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 
-from shared.settings import ServiceSettings
+from shared.settings import Environment, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -12,6 +12,25 @@ class Settings(ServiceSettings):
     # Clocks of the HR and learning systems that report completions are not ours; a completion a
     # few minutes "in the future" is skew, not a forecast.
     completion_clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
+
+    # Issuing Open Badges: the URL the service is reached at from outside (credential, issuer and
+    # status list ids are built on it) and the issuer's private signing key (PEM, P-256). Without a
+    # key, development and tests sign with a fixed, publicly known development key; production
+    # refuses to start without one.
+    public_base_url: str = Field(default="http://localhost:8711", pattern=r"^https?://\S*[^\s/]$")
+    credential_signing_key: SecretStr | None = None
+    # Rows one bulk completion import takes (CSV or NDJSON), and bytes.
+    completions_import_max_rows: int = Field(default=200_000, ge=1)
+    completions_import_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _production_needs_a_signing_key(self) -> Self:
+        if self.environment is Environment.PRODUCTION and self.credential_signing_key is None:
+            raise ValueError(
+                "production needs CREDENTIAL_SIGNING_KEY: credentials signed with the "
+                "development key prove nothing"
+            )
+        return self
 
 
 def current_settings(request: Request) -> Settings:

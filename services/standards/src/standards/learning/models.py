@@ -3,11 +3,13 @@ from datetime import datetime
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
+    Sequence,
     String,
     Text,
     UniqueConstraint,
@@ -16,6 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from standards.db import Base
+
+CREDENTIAL_STATUS_INDEX = Sequence("credential_status_index_seq", start=0, minvalue=0)
 
 
 class LearnerRecord(Base):
@@ -75,6 +79,14 @@ class Credential(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revocation_reason_code: Mapped[str | None] = mapped_column(String(40))
+    # Its bit in the issuer's Bitstring Status List, fixed for life: the list a verifier fetched
+    # yesterday and the one of today must speak about the same credential at the same position.
+    status_list_index: Mapped[int] = mapped_column(
+        BigInteger,
+        CREDENTIAL_STATUS_INDEX,
+        server_default=CREDENTIAL_STATUS_INDEX.next_value(),
+        unique=True,
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     record: Mapped[LearnerRecord] = relationship(back_populates="credential")
@@ -82,5 +94,10 @@ class Credential(Base):
     __table_args__ = (
         CheckConstraint("status IN ('active', 'revoked')", name="status"),
         Index("ix_credentials_person_awarded", "person_id", "awarded_at", "id"),
+        Index(
+            "ix_credentials_status_revoked",
+            "status_list_index",
+            postgresql_where="status = 'revoked'",
+        ),
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -1,23 +1,41 @@
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.app import DatabaseDep, SessionDep
 from shared.http.etag import make_etag, set_etag
-from shared.http.idempotency import IdempotencyKeyHeader, OperationResult, run_idempotent
+from shared.http.idempotency import (
+    IdempotencyKeyHeader,
+    OperationResult,
+    is_idempotency_conflict,
+    remember,
+    render_body,
+    replay,
+    request_fingerprint,
+    run_idempotent,
+)
 from shared.http.pagination import Page, PageQuery, make_page
-from shared.http.problems import Forbidden, NotFound
+from shared.http.problems import Conflict, Forbidden, NotFound
+from shared.uow import UnitOfWork
 from standards.auth import StandardsReader, StandardsWriter
 from standards.identifiers import PERSON_ID_PATTERN
+from standards.learning import extract
 from standards.learning import service as learning_service
-from standards.learning.schemas import CompletionCreate, CredentialRead, LearnerRecordRead
+from standards.learning.schemas import (
+    CompletionCreate,
+    CompletionImportReport,
+    CredentialRead,
+    LearnerRecordRead,
+)
 from standards.outbox import request_publisher
 from standards.settings import StandardsSettingsDep
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
+imports_router = APIRouter(tags=["learners"])
 
 PersonIdPath = Annotated[
     str,
@@ -115,3 +133,114 @@ async def list_credentials(
         key_fn=lambda c: (c.awarded_at, c.id),
         item=lambda c: CredentialRead.of(c, now=now),
     )
+
+
+_NDJSON_EXAMPLE = (
+    '{"person_id":"10234567","programme_code":"NHS-EDI-MODULE",'
+    '"completed_at":"2026-03-14T16:00:00Z","provider_id":"3f2b1c9e-8a4d-4e7b-9c1a-2d5e6f7a8b9c",'
+    '"org_code":"RR8"}\n'
+)
+_CSV_EXAMPLE = (
+    "person_id,programme_code,completed_at,provider_id,org_code\n"
+    "10234567,NHS-EDI-MODULE,2026-03-14T16:00:00Z,3f2b1c9e-8a4d-4e7b-9c1a-2d5e6f7a8b9c,RR8\n"
+)
+_IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "Completions from an HR or learning system: one JSON object per line, "
+        "or CSV with a header row. Columns: person_id, programme_code, completed_at (RFC 3339 "
+        "with offset), and optionally provider_id and org_code.",
+        "content": {
+            "application/x-ndjson": {"schema": {"type": "string"}, "example": _NDJSON_EXAMPLE},
+            "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
+        },
+    }
+}
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+async def _read_capped_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise extract.too_large(f"An import takes at most {limit} bytes; split the upload")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise extract.too_large(f"An import takes at most {limit} bytes; split the upload")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@imports_router.post(
+    "/v1/completions:import",
+    response_model=CompletionImportReport,
+    summary="Record many completions at once (NDJSON or CSV)",
+    openapi_extra=_IMPORT_BODY,
+    responses={
+        413: {"description": "More rows or bytes than one import takes", "content": _PROBLEM},
+        415: {"description": "Neither NDJSON nor CSV", "content": _PROBLEM},
+    },
+)
+async def import_completions(
+    request: Request,
+    principal: StandardsWriter,
+    db: DatabaseDep,
+    settings: StandardsSettingsDep,
+    idempotency_key: IdempotencyKeyHeader,
+) -> Response:
+    """Every row stands alone: good rows are stored (and their events published), every other
+    row is listed with its line and reasons. One transaction; with an Idempotency-Key a repeat
+    answers the first report and changes nothing."""
+    upload_format = extract.format_for(request.headers.get("content-type"))
+    body = await _read_capped_body(request, settings.completions_import_max_bytes)
+    rows = extract.parse_upload(body, upload_format, max_rows=settings.completions_import_max_rows)
+    fingerprint = await request_fingerprint(request, body=body) if idempotency_key else ""
+    try:
+        # The unit of work opens only now, so a slow upload never holds a pooled connection.
+        async with UnitOfWork(
+            db,
+            service_name=settings.service_name,
+            traceparent=request.headers.get("traceparent"),
+        ) as uow:
+            if idempotency_key:
+                stored = await replay(
+                    uow.session, principal=principal, key=idempotency_key, fingerprint=fingerprint
+                )
+                if stored is not None:
+                    return stored
+            report = await learning_service.import_completions(
+                session=uow.session,
+                publish_many=uow.publish_many,
+                principal=principal,
+                rows=rows,
+                clock_skew=timedelta(seconds=settings.completion_clock_skew_seconds),
+                now=datetime.now(UTC),
+            )
+            rendered = render_body(report)
+            if idempotency_key:
+                await remember(
+                    uow.session,
+                    principal=principal,
+                    key=idempotency_key,
+                    fingerprint=fingerprint,
+                    status_code=200,
+                    body=rendered,
+                    headers={},
+                )
+            await uow.commit()
+    except IntegrityError as exc:
+        if idempotency_key and is_idempotency_conflict(exc):
+            # A twin request with the same key committed first: answer with its response.
+            async with db.session() as session:
+                stored = await replay(
+                    session, principal=principal, key=idempotency_key, fingerprint=fingerprint
+                )
+            if stored is not None:
+                return stored
+        raise Conflict(
+            "Another import recorded some of the same completions at the same moment; send it again"
+        ) from None
+    return Response(rendered, media_type="application/json")

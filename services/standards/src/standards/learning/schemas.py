@@ -4,7 +4,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from standards.identifiers import OrgCode, ProgrammeCode
+from shared.http.problems import FieldError
+from standards.identifiers import OrgCode, PersonId, ProgrammeCode
 from standards.learning import domain
 from standards.learning.models import Credential, LearnerRecord
 from standards.programmes.domain import Level
@@ -103,3 +104,34 @@ class LearnerRecordRead(BaseModel):
             recorded_at=record.created_at,
             version=record.version,
         )
+
+
+class CompletionRow(BaseModel):
+    """One row of a bulk completions upload: the single completion's fields plus the person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: PersonId
+    programme_code: ProgrammeCode
+    completed_at: AwareDatetime
+    provider_id: uuid.UUID | None = None
+    org_code: OrgCode | None = None
+
+
+class RejectedCompletion(BaseModel):
+    """A row that was not stored: its line in the upload and every reason."""
+
+    line: int = Field(ge=1, description="1-based line of the upload where the row ends")
+    person_id: str | None = Field(default=None, description="The row's person_id when readable")
+    errors: list[FieldError]
+
+
+class CompletionImportReport(BaseModel):
+    rows: int = Field(description="Data rows read (blank lines are not rows)")
+    recorded: int = Field(description="Completions stored")
+    accredited: int = Field(description="Of those, accredited (a credential was issued)")
+    rejected: int
+    events_published: int = Field(
+        description="training.completed, training.accredited and eligibility.changed events"
+    )
+    rejections: list[RejectedCompletion]
