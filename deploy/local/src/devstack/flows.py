@@ -179,3 +179,109 @@ async def complete_appraisal(
         etag = moved.headers["ETag"]
     result: dict[str, Any] = moved.json()
     return result
+
+
+# ---- ned: boards, the candidate pool, appointments and vacancies ------------------------------
+
+LCF_DOMAINS = [f"LCF-2024-D{n}" for n in range(1, 7)]
+
+
+async def ned_seat(
+    ned: httpx.AsyncClient,
+    org_code: str,
+    headers: dict[str, str],
+    *,
+    role: str = "non_executive",
+    title: str | None = None,
+    committee_roles: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A new seat on the board of ``org_code``."""
+    body = {
+        "role": role,
+        "title": title or role.replace("_", " ").capitalize(),
+        "committee_roles": list(committee_roles),
+    }
+    response = await ned.post(f"/v1/boards/{org_code}/seats", json=body, headers=headers)
+    result: dict[str, Any] = _ok(response, 201).json()
+    return result
+
+
+def ned_candidate_body(person_id: str, org_code: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "person_id": person_id,
+        "org_code": org_code,
+        "skills": ["finance", "audit"],
+        "sector_expertise": ["acute", "private"],
+        "lcf_self_assessment": dict.fromkeys(LCF_DOMAINS, "often"),
+        "lcf_assessed_on": "2026-10-01",
+        "available_from": "2027-01-01",
+        "days_per_month": 3,
+        "regional_preferences": ["Y63"],
+        "programmes": [{"programme": "next_director", "status": "active"}],
+    }
+    body.update(overrides)
+    return body
+
+
+async def ned_candidate(
+    ned: httpx.AsyncClient,
+    person_id: str,
+    org_code: str,
+    headers: dict[str, str],
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A person added to the NED talent pool, held by ``org_code`` (an organisation or region)."""
+    body = ned_candidate_body(person_id, org_code, **overrides)
+    result: dict[str, Any] = _ok(
+        await ned.post("/v1/candidates", json=body, headers=headers), 201
+    ).json()
+    return result
+
+
+async def ned_appointment(
+    ned: httpx.AsyncClient,
+    org_code: str,
+    seat_id: str,
+    person_id: str,
+    headers: dict[str, str],
+    *,
+    term_start: str = "2027-04-01",
+    term_end: str = "2030-03-31",
+) -> dict[str, Any]:
+    """An appointment pending its fit and proper person test (``headers`` of the appointing
+    body: NHS England for NHS trusts and ICB chairs, the trust's governors for an FT)."""
+    body = {
+        "org_code": org_code,
+        "seat_id": seat_id,
+        "person_id": person_id,
+        "term_start": term_start,
+        "term_end": term_end,
+    }
+    result: dict[str, Any] = _ok(
+        await ned.post("/v1/appointments", json=body, headers=headers), 201
+    ).json()
+    return result
+
+
+async def ned_vacancy(
+    ned: httpx.AsyncClient,
+    org_code: str,
+    seat_id: str,
+    headers: dict[str, str],
+    *,
+    closing_date: str | None = None,
+) -> dict[str, Any]:
+    """An open campaign for a seat, opened by its appointing body."""
+    closing = closing_date or (datetime.now(UTC).date() + timedelta(days=28)).isoformat()
+    body = {
+        "org_code": org_code,
+        "seat_id": seat_id,
+        "reason": "planned_term_end",
+        "role_description": "Non-executive director bringing finance and audit experience.",
+        "lcf_domains": LCF_DOMAINS,
+        "closing_date": closing,
+    }
+    result: dict[str, Any] = _ok(
+        await ned.post("/v1/vacancies", json=body, headers=headers), 201
+    ).json()
+    return result

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("sex", sa.String(length=20), nullable=True),
         sa.Column("ethnic_category", sa.String(length=2), nullable=True),
         sa.Column("disability", sa.String(length=20), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),

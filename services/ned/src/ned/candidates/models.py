@@ -55,9 +55,12 @@ class CandidateProtectedCharacteristics(Base):
     sex: Mapped[str | None] = mapped_column(String(20))
     ethnic_category: Mapped[str | None] = mapped_column(String(2))
     disability: Mapped[str | None] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class RestrictedAccess(Base):

@@ -1,0 +1,248 @@
+"""Appointments, terms and tenure; NHS England-agreed tenure extensions; term-end forecasts."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ned.appointments import service as appointment_service
+from ned.appointments.domain import AppointmentStatus
+from ned.appointments.models import Appointment, TenureExtension
+from ned.appointments.schemas import (
+    PERSON_ID_PATTERN,
+    AppointmentCreate,
+    AppointmentRead,
+    ExtensionCreate,
+    ExtensionRead,
+    PastTermCreate,
+    TenureRead,
+    TermEnd,
+    TermEndForecast,
+)
+from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
+from shared.http.auth import Principal, require_scopes
+from shared.http.etag import IfMatchHeader, make_etag, set_etag
+from shared.http.idempotency import (
+    IdempotencyKeyHeader,
+    OperationResult,
+    run_idempotent,
+    run_idempotent_in,
+)
+from shared.http.pagination import Page, PageQuery, make_page
+from shared.http.problems import NotFound
+
+router = APIRouter(tags=["appointments"])
+
+NedReader = Annotated[Principal, Depends(require_scopes("ned:read"))]
+NedWriter = Annotated[Principal, Depends(require_scopes("ned:write"))]
+NedAppointer = Annotated[Principal, Depends(require_scopes("ned:write", "ned:appoint"))]
+OrgCodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9]{3,5}$")]
+PersonIdQuery = Annotated[str | None, Query(pattern=PERSON_ID_PATTERN)]
+
+
+def _read(appointment: Appointment) -> AppointmentRead:
+    return AppointmentRead.model_validate(appointment)
+
+
+def _created(appointment: Appointment) -> OperationResult:
+    headers = {
+        "Location": f"/v1/appointments/{appointment.id}",
+        "ETag": make_etag(appointment.id, appointment.version),
+    }
+    return 201, _read(appointment), headers
+
+
+@router.post("/v1/appointments", status_code=201, response_model=AppointmentRead)
+async def create_appointment(
+    body: AppointmentCreate,
+    request: Request,
+    principal: NedWriter,
+    db: DatabaseDep,
+    idempotency_key: IdempotencyKeyHeader,
+) -> Response:
+    """Appoint a person to a seat for a term. Only the appointing body may: NHS England for NHS
+    trust chairs and NEDs and ICB chairs; a foundation trust's council of governors for its own.
+    The appointment is ``pending_fppt`` until its fit and proper person test passes. A term
+    taking service on the board beyond nine years is refused (409) unless NHS England has
+    agreed an extension."""
+
+    async def create(session: AsyncSession) -> OperationResult:
+        appointment = await appointment_service.create_appointment(
+            session=session, principal=principal, appointment_in=body
+        )
+        return _created(appointment)
+
+    return await run_idempotent(db, request, principal, create, key=idempotency_key)
+
+
+@router.post("/v1/appointments/past-terms", status_code=201, response_model=AppointmentRead)
+async def record_past_term(
+    body: PastTermCreate,
+    request: Request,
+    principal: NedWriter,
+    db: DatabaseDep,
+    idempotency_key: IdempotencyKeyHeader,
+) -> Response:
+    """Record a term served before the board's records were kept here, so tenure counts it.
+    Recorded by the appointing body; emits nothing."""
+
+    async def create(session: AsyncSession) -> OperationResult:
+        appointment = await appointment_service.record_past_term(
+            session=session, principal=principal, term_in=body
+        )
+        return _created(appointment)
+
+    return await run_idempotent(db, request, principal, create, key=idempotency_key)
+
+
+@router.get("/v1/appointments", response_model=Page[AppointmentRead])
+async def list_appointments(
+    page: PageQuery,
+    principal: NedReader,
+    session: SessionDep,
+    org_code: OrgCodeQuery = None,
+    person_id: PersonIdQuery = None,
+    status: AppointmentStatus | None = None,
+) -> Page[AppointmentRead]:
+    rows = await appointment_service.list_appointments(
+        session=session,
+        principal=principal,
+        page=page,
+        org_code=org_code,
+        person_id=person_id,
+        status=status,
+    )
+    return make_page(rows, page, key_fn=lambda a: (a.id, a.id), item=_read)
+
+
+@router.get("/v1/appointments/{appointment_id}", response_model=AppointmentRead)
+async def get_appointment(
+    appointment_id: uuid.UUID, principal: NedReader, session: SessionDep, response: Response
+) -> AppointmentRead:
+    appointment = await appointment_service.get_appointment(
+        session=session, principal=principal, appointment_id=appointment_id
+    )
+    set_etag(response, appointment.id, appointment.version)
+    return _read(appointment)
+
+
+@router.get("/v1/appointments/{appointment_id}/tenure", response_model=TenureRead)
+async def get_appointment_tenure(
+    appointment_id: uuid.UUID, principal: NedReader, session: SessionDep
+) -> TenureRead:
+    """Cumulative service on the board to the end of this term: beyond six years needs a
+    rigorous review, beyond nine years an NHS England-agreed extension."""
+    return await appointment_service.tenure_of(
+        session=session, principal=principal, appointment_id=appointment_id
+    )
+
+
+@router.post("/v1/appointments/{appointment_id}/end", response_model=AppointmentRead)
+async def end_appointment(
+    appointment_id: uuid.UUID,
+    body: TermEnd,
+    if_match: IfMatchHeader,
+    request: Request,
+    principal: NedWriter,
+    uow: UnitOfWorkDep,
+    idempotency_key: IdempotencyKeyHeader,
+) -> Response:
+    """End a term (expiry, resignation, removal ...; If-Match: the appointment's ETag).
+    An active term ends and publishes ``ned.term.ended``; a pending one is withdrawn. Removal
+    is for the appointing body only."""
+
+    async def end() -> OperationResult:
+        appointment = await appointment_service.end_term(
+            session=uow.session,
+            uow=uow,
+            principal=principal,
+            appointment_id=appointment_id,
+            end=body,
+            if_match=if_match,
+        )
+        return 200, _read(appointment), {"ETag": make_etag(appointment.id, appointment.version)}
+
+    return await _once(uow, request, principal, idempotency_key, end)
+
+
+async def _once(
+    uow: UnitOfWorkDep,
+    request: Request,
+    principal: Principal,
+    key: str | None,
+    operation: Callable[[], Awaitable[OperationResult]],
+) -> Response:
+    # Inside the unit of work so the event and the stored response commit together.
+    return await run_idempotent_in(
+        uow.session, request, principal, operation, commit=uow.commit, key=key
+    )
+
+
+@router.post("/v1/tenure-extensions", status_code=201, response_model=ExtensionRead)
+async def record_tenure_extension(
+    body: ExtensionCreate,
+    request: Request,
+    principal: NedAppointer,
+    db: DatabaseDep,
+    idempotency_key: IdempotencyKeyHeader,
+) -> Response:
+    """NHS England (national or regional ``ned:appoint`` token) agrees that a board member may
+    serve beyond nine years on a board, up to ``extends_to``."""
+
+    async def create(session: AsyncSession) -> OperationResult:
+        extension = await appointment_service.record_extension(
+            session=session, principal=principal, extension_in=body
+        )
+        location = f"/v1/tenure-extensions/{extension.id}"
+        return 201, ExtensionRead.model_validate(extension), {"Location": location}
+
+    return await run_idempotent(db, request, principal, create, key=idempotency_key)
+
+
+@router.get("/v1/tenure-extensions", response_model=Page[ExtensionRead])
+async def list_tenure_extensions(
+    page: PageQuery,
+    principal: NedReader,
+    session: SessionDep,
+    org_code: OrgCodeQuery = None,
+    person_id: PersonIdQuery = None,
+) -> Page[ExtensionRead]:
+    rows = await appointment_service.list_extensions(
+        session=session, principal=principal, page=page, org_code=org_code, person_id=person_id
+    )
+    return make_page(rows, page, key_fn=lambda e: (e.id, e.id), item=ExtensionRead.model_validate)
+
+
+@router.get("/v1/tenure-extensions/{extension_id}", response_model=ExtensionRead)
+async def get_tenure_extension(
+    extension_id: uuid.UUID, principal: NedReader, session: SessionDep
+) -> ExtensionRead:
+    extension = await session.scalar(
+        select(TenureExtension).where(TenureExtension.id == extension_id)
+    )
+    if extension is None or not principal.can_see_org(extension.org_code):
+        raise NotFound(f"No tenure extension {extension_id}")
+    return ExtensionRead.model_validate(extension)
+
+
+@router.get("/v1/term-end-forecast", response_model=TermEndForecast)
+async def get_term_end_forecast(
+    principal: NedReader,
+    session: SessionDep,
+    as_of: date | None = None,
+    region_code: Annotated[str | None, Query(pattern=r"^[Yy][0-9]{2}$")] = None,
+    org_code: OrgCodeQuery = None,
+) -> TermEndForecast:
+    """Terms ending within the next 6, 12 and 18 months, per board and per region, over the
+    boards within the token's reach (``as_of`` defaults to today)."""
+    return await appointment_service.term_end_forecast(
+        session=session,
+        principal=principal,
+        as_of=as_of or datetime.now(UTC).date(),
+        region_code=region_code,
+        org_code=org_code,
+    )
