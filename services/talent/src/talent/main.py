@@ -9,19 +9,27 @@ from shared.app import ServiceDefinition, create_service_app
 from shared.db import Database
 from shared.events.consumer import EventConsumer, Subscription
 from shared.settings import ServiceSettings
+from talent.analytics import consumers as analytics_consumers
+from talent.analytics.router import router as analytics_router
+from talent.edi.router import router as edi_router
+from talent.indicators.router import router as indicators_router
 from talent.organisations.router import router as organisations_router
 from talent.people.router import router as people_router
 from talent.placements.router import router as placements_router
 from talent.profiles import consumers as profile_consumers
 from talent.profiles.router import router as profiles_router
 from talent.settings import Settings
+from talent.succession.router import router as succession_router
 
 
 def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[EventConsumer]:
     # One consumer (one group) for the whole service: several consumers sharing a group but
     # subscribing to different topics would keep rebalancing each other.
-    topics = sorted({*profile_consumers.TOPICS})
-    subscriptions: dict[str, Subscription] = {**profile_consumers.SUBSCRIPTIONS}
+    topics = sorted({*analytics_consumers.TOPICS, *profile_consumers.TOPICS})
+    subscriptions: dict[str, Subscription] = {
+        **analytics_consumers.SUBSCRIPTIONS,
+        **profile_consumers.SUBSCRIPTIONS,
+    }
     return [
         EventConsumer(
             db=db,
@@ -41,7 +49,16 @@ DEFINITION = ServiceDefinition(
         "built from credentials and appraisal outcomes: the ground for talent pools, 9-box "
         "moderation, succession plans and the regional talent function."
     ),
-    routers=[people_router, profiles_router, organisations_router, placements_router],
+    routers=[
+        people_router,
+        profiles_router,
+        succession_router,
+        organisations_router,
+        placements_router,
+        analytics_router,
+        edi_router,
+        indicators_router,
+    ],
     consumers=build_consumers,
 )
 
