@@ -5,6 +5,8 @@ from typing import Any
 from shared.asyncapi import build_document
 from shared.events.model import Event
 from shared.events.topics import service_topic
+from talent.analytics.events import BoardCompositionPublished, TrainingCompleted
+from talent.indicators.events import IndicatorsPublished
 from talent.people.events import PersonChanged
 from talent.placements.events import PlacementAccepted
 from talent.profiles.events import (
@@ -25,6 +27,7 @@ PUBLISHES: list[type[Event]] = [
     ReadinessChanged,
     SuccessionPlanUpdated,
     PlacementAccepted,
+    IndicatorsPublished,
 ]
 CONSUMES: dict[str, list[type[Event]]] = {
     service_topic("standards"): [
@@ -32,9 +35,15 @@ CONSUMES: dict[str, list[type[Event]]] = {
         CredentialRevoked,
         EligibilityChanged,
         ComplianceChanged,
+        TrainingCompleted,
     ],
     service_topic("appraisal"): [AppraisalCompleted, AppraisalReopened],
-    service_topic("ned"): [NedAppointed, NedTermEnded, FitAndProperAssessed],
+    service_topic("ned"): [
+        NedAppointed,
+        NedTermEnded,
+        FitAndProperAssessed,
+        BoardCompositionPublished,
+    ],
 }
 
 
