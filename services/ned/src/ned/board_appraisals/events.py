@@ -7,7 +7,7 @@ missing, so the appraisal service can add to its payloads without breaking this 
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from shared.events.model import Event
 
@@ -37,12 +37,22 @@ class AppraisalCompleted(Event):
     appraisal_id: Identifier
     person_id: PersonId
     org_code: OrgCode
-    board_role: ShortCode | None = Field(
-        default=None, validation_alias=AliasChoices("board_role", "band_or_role")
-    )
+    board_role: ShortCode | None = None
+    # ``board`` for a board-member appraisal (older producers sent only board_role).
     kind: ShortCode | None = None
+    band_or_role: ShortCode | None = None
     cycle_year: int = Field(ge=2000, le=2200)
     completed_at: UtcDateTime
+
+    @property
+    def is_board_appraisal(self) -> bool:
+        return self.board_role is not None or self.kind == "board"
+
+    @property
+    def role(self) -> str | None:
+        if self.board_role is not None:
+            return self.board_role
+        return self.band_or_role if self.kind == "board" else None
 
 
 class AppraisalReopened(Event):

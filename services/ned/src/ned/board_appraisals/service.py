@@ -34,7 +34,9 @@ async def record_completed(
 ) -> bool:
     """Keep the appraisal when it is a board member's: the appraisal says so (its board role),
     or the appraisee holds a seat on that organisation's board. Returns whether it was kept."""
-    if event.board_role is None and not await _holds_seat(session, event.person_id, event.org_code):
+    if not event.is_board_appraisal and not await _holds_seat(
+        session, event.person_id, event.org_code
+    ):
         return False
     appraisal = await session.get(BoardAppraisal, event.appraisal_id, with_for_update=True)
     if appraisal is None:
@@ -44,7 +46,7 @@ async def record_completed(
         return True  # an older completion arriving late changes nothing
     appraisal.person_id = event.person_id
     appraisal.org_code = event.org_code
-    appraisal.board_role = event.board_role
+    appraisal.board_role = event.role
     appraisal.cycle_year = event.cycle_year
     appraisal.completed_at = event.completed_at
     appraisal.reopened_at = None

@@ -52,7 +52,7 @@ async def board_members(session: AsyncSession, org_code: str) -> list[domain.Boa
             executive=seat.role in domain.EXECUTIVE_ROLES,
             characteristics=_characteristics(characteristics),
         )
-        for seat, characteristics in rows.tuples()
+        for seat, characteristics in rows
     ]
 
 
@@ -173,7 +173,7 @@ async def applicants(
             shortlisted=bool(stepped) or stage in domain.SHORTLISTED_OR_LATER,
             appointed=stage == "appointed",
         )
-        for stage, stepped, characteristics in rows.tuples()
+        for stage, stepped, characteristics in rows
     ]
     return int(vacancies or 0), found
 
