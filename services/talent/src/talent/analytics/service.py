@@ -419,7 +419,7 @@ async def report_for(
     """``snapshot``: read every figure in one REPEATABLE READ snapshot, so the figures of one
     report describe one moment; only possible before the session has run a statement."""
     cycle = cycle_year or appraisal_cycle_of(datetime.now(UTC).date())
-    if snapshot:
+    if snapshot and not session.in_transaction():
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     counts = await tally(session, area.org_codes, cycle)
     bench = await bench_strength(session, area.org_codes)

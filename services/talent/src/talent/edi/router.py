@@ -132,10 +132,12 @@ async def update_edi_goal(
 async def get_protected_characteristics(
     person_id: PersonIdPath, principal: EdiReader, session: SessionDep
 ) -> ProtectedCharacteristicsRead:
-    async with session.begin():
-        return await edi_service.read_characteristics(
-            session=session, principal=principal, person_id=person_id, purpose="record_level_read"
-        )
+    # GET sessions are already in a transaction (one snapshot); the audit row commits with it.
+    read = await edi_service.read_characteristics(
+        session=session, principal=principal, person_id=person_id, purpose="record_level_read"
+    )
+    await session.commit()
+    return read
 
 
 @router.get("/edi-access-audit", response_model=Page[AccessAuditRead])

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,7 +74,7 @@ async def sweep(*, db: Database, service_name: str, today: date) -> list[str]:
     """
     period = domain.previous_quarter(today)
     async with db.session() as session:
-        org_codes = (await session.scalars(select(distinct(Person.org_code)))).all()
+        org_codes = (await session.scalars(select(Person.org_code).distinct())).all()
     published: list[str] = []
     for org_code in sorted(org_codes):
         if get_organisation(org_code) is None:
