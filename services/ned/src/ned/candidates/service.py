@@ -143,9 +143,9 @@ async def list_candidates(
     if (orgs := principal.reach_filter()) is not None:
         statement = statement.where(Candidate.org_code.in_(orgs))
     if skill is not None:
-        statement = statement.where(Candidate.skills.any(skill.value))
+        statement = statement.where(Candidate.skills.contains([skill.value]))
     if region is not None:
-        statement = statement.where(Candidate.regional_preferences.any(region.upper()))
+        statement = statement.where(Candidate.regional_preferences.contains([region.upper()]))
     if programme is not None:
         statement = statement.where(Candidate.programmes.contains([{"programme": programme.value}]))
     statement = paginate(statement, sort_column=Candidate.id, id_column=Candidate.id, params=page)
