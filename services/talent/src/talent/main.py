@@ -2,6 +2,7 @@
 talent profiles, pools, 9-box, succession and the regional talent function."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -18,11 +19,13 @@ from talent.people.router import router as people_router
 from talent.placements.router import router as placements_router
 from talent.profiles import consumers as profile_consumers
 from talent.profiles.router import router as profiles_router
+from talent.replay.router import router as replay_router
+from talent.replay.worker import ReplayableConsumer
 from talent.settings import Settings
 from talent.succession.router import router as succession_router
 
 
-def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[EventConsumer]:
+def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[Any]:
     # One consumer (one group) for the whole service: several consumers sharing a group but
     # subscribing to different topics would keep rebalancing each other.
     topics = sorted({*analytics_consumers.TOPICS, *profile_consumers.TOPICS})
@@ -30,14 +33,19 @@ def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[EventCo
         **analytics_consumers.SUBSCRIPTIONS,
         **profile_consumers.SUBSCRIPTIONS,
     }
-    return [
-        EventConsumer(
+
+    def make_consumer() -> EventConsumer:
+        return EventConsumer(
             db=db,
             settings=settings,
             group_id=settings.group_id,
             topics=topics,
             subscriptions=subscriptions,
         )
+
+    # Wrapped so that a replay request (talent.replay) can stop it, rewind it and restart it.
+    return [
+        ReplayableConsumer(db=db, settings=settings, topics=topics, make_consumer=make_consumer)
     ]
 
 
@@ -53,6 +61,7 @@ DEFINITION = ServiceDefinition(
         people_router,
         profiles_router,
         succession_router,
+        replay_router,
         organisations_router,
         placements_router,
         analytics_router,
