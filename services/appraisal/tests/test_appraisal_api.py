@@ -112,7 +112,7 @@ async def move(
 
 
 async def ready_for_sign_off(client: httpx.AsyncClient, person_id: str) -> tuple[str, str]:
-    """An appraisal with full content, awaiting sign-off; its id and ETag."""
+    """An appraisal with full content, signed by the appraisee; its id and ETag."""
     created = await create(client, person_id)
     assert created.status_code == 201, created.text
     appraisal_id, etag = created.json()["id"], created.headers["ETag"]
@@ -121,7 +121,7 @@ async def ready_for_sign_off(client: httpx.AsyncClient, person_id: str) -> tuple
     )
     assert patched.status_code == 200, patched.text
     etag = patched.headers["ETag"]
-    for status in ("in_progress", "awaiting_sign_off"):
+    for status in ("preparation", "meeting", "signed_by_appraisee"):
         moved = await move(client, appraisal_id, etag, status)
         assert moved.status_code == 200, moved.text
         etag = moved.headers["ETag"]
@@ -174,10 +174,10 @@ async def test_create_fill_sign_off_complete_publishes_the_event(start_service: 
         appraisal_id = body["id"]
         # The employer comes from the people projection when the request leaves it out.
         assert body["org_code"] == LEEDS
-        assert body["status"] == "draft"
+        assert body["status"] == "not_started"
         assert body["cycle_label"] == "2026/27"
         assert body["template_version"] == "2025.1"
-        assert body["allowed_transitions"] == ["in_progress"]
+        assert body["allowed_transitions"] == ["cancelled", "preparation"]
         assert created.headers["Location"] == f"/v1/appraisals/{appraisal_id}"
         etag = created.headers["ETag"]
 
@@ -199,7 +199,7 @@ async def test_create_fill_sign_off_complete_publishes_the_event(start_service: 
         assert content["aspirations"]["direction"] == "stretch"
         etag = patched.headers["ETag"]
 
-        for status in ("in_progress", "awaiting_sign_off", "completed"):
+        for status in ("preparation", "meeting", "signed_by_appraisee", "completed"):
             moved = await move(client, appraisal_id, etag, status)
             assert moved.status_code == 200, moved.text
             assert moved.json()["status"] == status
@@ -226,8 +226,14 @@ async def test_create_fill_sign_off_complete_publishes_the_event(start_service: 
         assert payload["template_version"] == "2025.1"
         assert payload["performance_outcome"] == "meets"
         assert payload["behaviour_outcome"] == "exceeds"
-        assert payload["behaviour_scores"] == CONTENT["behaviour_scores"]
-        assert payload["aspirations"] == CONTENT["aspirations"]
+        assert {s["code"]: s["score"] for s in payload["behaviour_scores"]} == (
+            CONTENT["behaviour_scores"]
+        )
+        assert payload["aspirations"] == {
+            **CONTENT["aspirations"],
+            "impact": None,
+            "growth_ambition": None,
+        }
         assert payload["development_programme_codes"] == ["ROSALIND-FRANKLIN"]
         assert payload["edi_objective_set"] is True
         assert payload["appraiser_id"] == "900001"
@@ -266,19 +272,16 @@ async def test_reopen_needs_a_reason_and_publishes_reopened(start_service: Any) 
 
         reopened = await move(client, appraisal_id, etag, "reopened", reason_code="appeal_upheld")
         assert reopened.status_code == 200, reopened.text
-        assert reopened.json()["status"] == "reopened"
+        # Reopening takes the appraisal back to the meeting, where the content can change.
+        assert reopened.json()["status"] == "meeting"
         assert reopened.json()["reopen_reason"] == "appeal_upheld"
         etag = reopened.headers["ETag"]
-
-        # Reopened content is locked until it is back in progress.
-        locked = await client.patch(
+        editable = await client.patch(
             f"/v1/appraisals/{appraisal_id}",
             json={"performance_outcome": "exceeds"},
             headers={**WRITER, "If-Match": etag},
         )
-        assert locked.status_code == 409
-        back = await move(client, appraisal_id, etag, "in_progress")
-        assert back.status_code == 200
+        assert editable.status_code == 200, editable.text
 
         rows = await outbox_rows(svc)
         assert [row.type for row in rows] == [
@@ -311,7 +314,7 @@ async def test_changes_need_a_current_if_match(start_service: Any) -> None:
         )
         assert wildcard.status_code == 428
         no_match = await client.post(
-            f"{url}/transitions", json={"to": "in_progress"}, headers=WRITER
+            f"{url}/transitions", json={"to": "preparation"}, headers=WRITER
         )
         assert no_match.status_code == 428
 
@@ -324,7 +327,7 @@ async def test_changes_need_a_current_if_match(start_service: Any) -> None:
         )
         assert stale.status_code == 412
         assert stale.headers["content-type"] == PROBLEM
-        stale_move = await move(client, appraisal_id, etag, "in_progress")
+        stale_move = await move(client, appraisal_id, etag, "preparation")
         assert stale_move.status_code == 412
 
         other = await create(client, "100004", org_code=LEEDS)
@@ -368,15 +371,21 @@ async def test_invalid_transitions_are_409_problems(start_service: Any) -> None:
         assert skipped.status_code == 409
         assert skipped.headers["content-type"] == PROBLEM
         problem = skipped.json()
-        assert problem["status_now"] == "draft"
-        assert problem["allowed_transitions"] == ["in_progress"]
+        assert problem["status_now"] == "not_started"
+        assert problem["allowed_transitions"] == ["cancelled", "preparation"]
 
         unknown = await move(client, appraisal_id, etag, "approved")
         assert unknown.status_code == 422
 
-        started = await move(client, appraisal_id, etag, "in_progress")
-        up = await move(client, appraisal_id, started.headers["ETag"], "awaiting_sign_off")
-        assert up.status_code == 200
+        await seed_person(svc, "100005")
+        filled = await client.patch(
+            f"/v1/appraisals/{appraisal_id}", json=CONTENT, headers={**WRITER, "If-Match": etag}
+        )
+        etag = filled.headers["ETag"]
+        for status in ("preparation", "meeting"):
+            etag = (await move(client, appraisal_id, etag, status)).headers["ETag"]
+        up = await move(client, appraisal_id, etag, "signed_by_appraiser")
+        assert up.status_code == 200, up.text
         frozen = await client.patch(
             f"/v1/appraisals/{appraisal_id}",
             json={"performance_outcome": "meets"},
@@ -411,10 +420,10 @@ async def test_completion_lists_every_unmet_rule(start_service: Any) -> None:
         )
         assert patched.status_code == 200, patched.text
         etag = patched.headers["ETag"]
-        for status in ("in_progress", "awaiting_sign_off"):
+        for status in ("preparation", "meeting"):
             etag = (await move(client, appraisal_id, etag, status)).headers["ETag"]
 
-        refused = await move(client, appraisal_id, etag, "completed")
+        refused = await move(client, appraisal_id, etag, "signed_by_appraisee")
         assert refused.status_code == 422
         assert refused.headers["content-type"] == PROBLEM
         problem = refused.json()
@@ -423,14 +432,14 @@ async def test_completion_lists_every_unmet_rule(start_service: Any) -> None:
             "objectives.weights_total",
             "objectives.outcome_recorded",
             "objectives.edi_objective",
-            "behaviours.every_value_scored",
+            "behaviours.every_item_scored",
             "wellbeing.conversation_held",
         }
         paths = {error["path"] for error in problem["errors"]}
         assert "appraisal.objectives.1.outcome" in paths
         assert (await outbox_rows(svc)) == []
         still = await client.get(f"/v1/appraisals/{appraisal_id}", headers=READER)
-        assert still.json()["status"] == "awaiting_sign_off"
+        assert still.json()["status"] == "meeting"
         assert still.headers["ETag"] == etag
 
 
@@ -447,7 +456,7 @@ async def test_non_managers_complete_without_an_edi_objective(start_service: Any
             headers={**WRITER, "If-Match": etag},
         )
         etag = patched.headers["ETag"]
-        for status in ("in_progress", "awaiting_sign_off", "completed"):
+        for status in ("preparation", "meeting", "signed_by_appraisee", "completed"):
             moved = await move(client, appraisal_id, etag, status)
             assert moved.status_code == 200, moved.text
             etag = moved.headers["ETag"]
@@ -494,8 +503,8 @@ async def test_create_is_idempotent(start_service: Any) -> None:
         move_key = {"Idempotency-Key": str(uuid.uuid4())}
         url = f"/v1/appraisals/{appraisal_id}/transitions"
         headers = {**WRITER, **move_key, "If-Match": etag}
-        moved = await client.post(url, json={"to": "in_progress"}, headers=headers)
-        retried = await client.post(url, json={"to": "in_progress"}, headers=headers)
+        moved = await client.post(url, json={"to": "preparation"}, headers=headers)
+        retried = await client.post(url, json={"to": "preparation"}, headers=headers)
         assert moved.status_code == retried.status_code == 200
         assert retried.headers.get("Idempotent-Replayed") == "true"
         assert retried.json()["version"] == moved.json()["version"] == 2
