@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from appraisal.compliance import service as compliance_service
+from appraisal.compliance.events import ComplianceChanged
 from appraisal.credentials import service as credential_service
 from appraisal.credentials.events import CredentialRevoked, TrainingAccredited
 from appraisal.cycles import service as cycle_service
@@ -56,6 +58,9 @@ SUBSCRIPTIONS: dict[str, dict[str, Subscription]] = {
         ),
         CredentialRevoked.event_type(): Subscription(
             CredentialRevoked, credential_service.handle_credential_revoked
+        ),
+        ComplianceChanged.event_type(): Subscription(
+            ComplianceChanged, compliance_service.handle_compliance_changed
         ),
     },
 }
