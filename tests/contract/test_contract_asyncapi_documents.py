@@ -41,11 +41,7 @@ MINIMUM_NODE_MAJOR = 20
 # check the reader against. Each entry is checked to still be missing from the producer's
 # document: the day the producer documents the event, the entry fails the suite until it is
 # removed here, and the reader is checked like every other.
-PENDING_PRODUCERS: dict[tuple[str, str], str] = {
-    ("talent", "leadership.credential.revoked.v1"): (
-        "standards lists credential.revoked in the catalogue but does not revoke credentials yet"
-    ),
-}
+PENDING_PRODUCERS: dict[tuple[str, str], str] = {}
 
 
 def _document(service: str) -> dict[str, Any]:

@@ -286,6 +286,13 @@ async def _drive(services: dict[str, Any]) -> None:
     )
     provider_id = await flows.accredited_provider(standards, HEADERS)
     await flows.record_completion(standards, person, provider_id, HEADERS, org_code=ORG)
+    # With the first-line standards above, an EDI credential opens the first-line level
+    # (eligibility.changed); revoking it publishes credential.revoked and closes it again.
+    edi_provider = await flows.accredited_provider(standards, HEADERS, programme="NHS-EDI-MODULE")
+    edi = await flows.record_completion(
+        standards, person, edi_provider, HEADERS, programme="NHS-EDI-MODULE", org_code=ORG
+    )
+    await flows.revoke_credential(standards, edi["credential"]["credential_id"], HEADERS)
     completed = await flows.complete_appraisal(appraisal, person, HEADERS, org_code=ORG)
     current = await appraisal.get(f"/v1/appraisals/{completed['id']}", headers=HEADERS)
     reopened = await appraisal.post(

@@ -12,6 +12,10 @@ import pytest
 from devstack.testing import SERVICES, auth
 
 PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics"}
+# Verifying a credential needs no account here (standards, decision 0009): the issuer's
+# profile, its public keys and the revocation status lists (bitstrings of anonymous positions)
+# are public by design and hold nothing about any person.
+PUBLIC_PATHS |= {"/v1/issuer", "/v1/issuer/jwks.json", "/v1/status-lists/{list_number}"}
 PLACEHOLDER = re.compile(r"{([^}:]+)(:[^}]*)?}")
 SAMPLE_VALUES = {"org_code": "RR8", "person_id": "P1000", "code": "X1", "version": "1"}
 

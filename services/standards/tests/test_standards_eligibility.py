@@ -283,6 +283,9 @@ async def test_eligibility_follows_credentials_and_publishes_only_flips(start_se
         assert latest["senior"]["eligible"] is False
         assert latest["senior"]["previously_eligible"] is True
         assert latest["senior"]["unmet_requirement_ids"] == ["senior.edi"]
+        assert latest["senior"]["unmet_requirements"] == [
+            {"requirement_id": "senior.edi", "standards": [], "programmes": ["NHS-EDI-MODULE"]}
+        ]
         assert edi_id not in latest["senior"]["evidence_credential_ids"]
 
         # Reach: a token of the person's organisation sees the answer, another one does not.

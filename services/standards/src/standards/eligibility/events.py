@@ -4,8 +4,19 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
+from pydantic import BaseModel
+
 from shared.events.model import Event
 from standards.programmes.domain import Level
+
+
+class UnmetRequirement(BaseModel):
+    """What is missing for one requirement: standards not yet attained, and the programmes of
+    the catalogue that would close the gap (codes only)."""
+
+    requirement_id: str
+    standards: list[str]
+    programmes: list[str]
 
 
 class EligibilityChanged(Event):
@@ -27,6 +38,7 @@ class EligibilityChanged(Event):
     previously_eligible: bool | None
     met_requirement_ids: list[str]
     unmet_requirement_ids: list[str]
+    unmet_requirements: list[UnmetRequirement]
     evidence_credential_ids: list[uuid.UUID]
     policy_version: str
     as_of: datetime

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from standards.eligibility import domain
 from standards.eligibility.domain import Determination, HeldCredential, Policy, Requirement
-from standards.eligibility.events import EligibilityChanged
+from standards.eligibility.events import EligibilityChanged, UnmetRequirement
 from standards.eligibility.models import EligibilityDetermination, EligibilityPolicy
 from standards.learning.models import Credential
 from standards.people.models import Person
@@ -259,6 +259,15 @@ async def redetermine(
                         previously_eligible=previously,
                         met_requirement_ids=answer.met_requirement_ids,
                         unmet_requirement_ids=answer.unmet_requirement_ids,
+                        unmet_requirements=[
+                            UnmetRequirement(
+                                requirement_id=outcome.requirement.id,
+                                standards=list(outcome.missing_standards),
+                                programmes=list(outcome.closing_programmes),
+                            )
+                            for outcome in answer.outcomes
+                            if not outcome.met
+                        ],
                         evidence_credential_ids=answer.evidence_credential_ids,
                         policy_version=answer.policy_version,
                         as_of=as_of,
