@@ -315,35 +315,41 @@ async def test_term_end_forecast_over_seeded_boards(start_service) -> None:
             ned.client, "RR8", pending_seat["id"], person(), NHSE, term_end="2027-05-31"
         )
 
-        national = await ned.client.get(
-            "/v1/term-end-forecast", params={"as_of": "2027-01-01"}, headers=NHSE
-        )
-        assert national.status_code == 200, national.text
-        boards = {b["org_code"]: b for b in national.json()["boards"]}
-        assert set(boards) == {"RR8", "RXF", "RJ1"}
         figures = ("overdue", "within_6_months", "within_12_months", "within_18_months")
-        assert [boards["RR8"][f] for f in figures] == [0, 1, 2, 2]
-        assert boards["RR8"]["active_terms"] == 3
+        as_of = {"as_of": "2027-01-01"}
+
+        async def forecast(path: str, headers: dict[str, str], **params: str) -> Any:
+            response = await ned.client.get(path, params={**as_of, **params}, headers=headers)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        leeds = await forecast("/v1/boards/RR8/term-end-forecast", NHSE)
+        assert [leeds[f] for f in figures] == [0, 1, 2, 2]
+        assert leeds["active_terms"] == 3
+        guys = await forecast("/v1/boards/RJ1/term-end-forecast", GUYS_GOVERNORS)
+        assert [guys[f] for f in figures] == [0, 1, 1, 1]
+
+        north_east = await forecast("/v1/regions/Y63/term-end-forecast", NHSE_NEY)
+        boards = {b["org_code"]: b for b in north_east["boards"]}
+        assert set(boards) == {"RR8", "RXF"}
         assert [boards["RXF"][f] for f in figures] == [0, 0, 0, 1]
-        assert [boards["RJ1"][f] for f in figures] == [0, 1, 1, 1]
-        regions = {r["region_code"]: r for r in national.json()["regions"]}
-        assert [regions["Y63"][f] for f in figures] == [0, 1, 2, 3]
-        assert regions["Y63"]["boards"] == 2
-        assert [regions["Y56"][f] for f in figures] == [0, 1, 1, 1]
+        assert [north_east[f] for f in figures] == [0, 1, 2, 3]
+        assert north_east["active_terms"] == 4
+        london = await forecast("/v1/regions/Y56/term-end-forecast", NHSE)
+        assert [b["org_code"] for b in london["boards"]] == ["RJ1"]
 
-        later = await ned.client.get(
-            "/v1/term-end-forecast", params={"as_of": "2027-07-01"}, headers=NHSE
-        )
-        later_boards = {b["org_code"]: b for b in later.json()["boards"]}
-        assert later_boards["RR8"]["overdue"] == 1  # ended 31 March, still recorded in post
-        assert later_boards["RJ1"]["overdue"] == 1
+        later = await forecast("/v1/boards/RR8/term-end-forecast", NHSE, as_of="2027-07-01")
+        assert later["overdue"] == 1  # ended 31 March, still recorded in post
 
-        regional = await ned.client.get(
-            "/v1/term-end-forecast", params={"as_of": "2027-01-01"}, headers=NHSE_NEY
+        # A region's forecast shows only the boards within the token's reach.
+        other_region = await ned.client.get("/v1/regions/Y56/term-end-forecast", headers=NHSE_NEY)
+        assert other_region.status_code == 403
+        trust_in_region = await forecast("/v1/regions/Y63/term-end-forecast", LEEDS_TRUST)
+        assert [b["org_code"] for b in trust_in_region["boards"]] == ["RR8"]
+        assert [trust_in_region[f] for f in figures] == [0, 1, 2, 2]  # Leeds alone
+        trust_elsewhere = await ned.client.get(
+            "/v1/regions/Y56/term-end-forecast", headers=LEEDS_TRUST
         )
-        assert {b["org_code"] for b in regional.json()["boards"]} == {"RR8", "RXF"}
-        assert [r["region_code"] for r in regional.json()["regions"]] == ["Y63"]
-        one_trust = await ned.client.get(
-            "/v1/term-end-forecast", params={"as_of": "2027-01-01"}, headers=LEEDS_TRUST
-        )
-        assert [b["org_code"] for b in one_trust.json()["boards"]] == ["RR8"]
+        assert trust_elsewhere.status_code == 403
+        not_a_region = await ned.client.get("/v1/regions/Y99/term-end-forecast", headers=NHSE)
+        assert not_a_region.status_code == 404

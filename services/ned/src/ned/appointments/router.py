@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,12 +16,13 @@ from ned.appointments.schemas import (
     PERSON_ID_PATTERN,
     AppointmentCreate,
     AppointmentRead,
+    BoardForecast,
     ExtensionCreate,
     ExtensionRead,
     PastTermCreate,
+    RegionForecast,
     TenureRead,
     TermEnd,
-    TermEndForecast,
 )
 from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
 from shared.http.auth import Principal, require_scopes
@@ -229,20 +230,39 @@ async def get_tenure_extension(
     return ExtensionRead.model_validate(extension)
 
 
-@router.get("/v1/term-end-forecast", response_model=TermEndForecast)
-async def get_term_end_forecast(
+AsOf = Annotated[
+    date | None, Query(description="The day the horizons are counted from; today by default")
+]
+
+
+@router.get("/v1/boards/{org_code}/term-end-forecast", response_model=BoardForecast)
+async def get_board_term_end_forecast(
+    org_code: Annotated[str, Path(pattern=r"^[A-Za-z0-9]{3,5}$", examples=["RR8"])],
     principal: NedReader,
     session: SessionDep,
-    as_of: date | None = None,
-    region_code: Annotated[str | None, Query(pattern=r"^[Yy][0-9]{2}$")] = None,
-    org_code: OrgCodeQuery = None,
-) -> TermEndForecast:
-    """Terms ending within the next 6, 12 and 18 months, per board and per region, over the
-    boards within the token's reach (``as_of`` defaults to today)."""
-    return await appointment_service.term_end_forecast(
+    as_of: AsOf = None,
+) -> BoardForecast:
+    """The board's terms ending within the next 6, 12 and 18 months."""
+    return await appointment_service.board_forecast(
         session=session,
         principal=principal,
-        as_of=as_of or datetime.now(UTC).date(),
-        region_code=region_code,
         org_code=org_code,
+        as_of=as_of or datetime.now(UTC).date(),
+    )
+
+
+@router.get("/v1/regions/{region_code}/term-end-forecast", response_model=RegionForecast)
+async def get_region_term_end_forecast(
+    region_code: Annotated[str, Path(pattern=r"^[Yy][0-9]{2}$", examples=["Y63"])],
+    principal: NedReader,
+    session: SessionDep,
+    as_of: AsOf = None,
+) -> RegionForecast:
+    """Terms ending within the next 6, 12 and 18 months on each board of an NHS England region,
+    and their totals, over the boards within the token's reach."""
+    return await appointment_service.region_forecast(
+        session=session,
+        principal=principal,
+        region_code=region_code,
+        as_of=as_of or datetime.now(UTC).date(),
     )

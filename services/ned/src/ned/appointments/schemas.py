@@ -105,31 +105,28 @@ class ExtensionRead(BaseModel):
 
 
 class ForecastFigures(BaseModel):
+    """Active terms ending within 6, 12 and 18 months (cumulative: 12 includes the first 6).
+    Seats and their terms are public facts of each board, not figures about a group of people,
+    so they are shown exactly."""
+
     overdue: int = Field(description="Active terms whose planned end has already passed")
     within_6_months: int
     within_12_months: int
     within_18_months: int
+    active_terms: int
 
 
 class BoardForecast(ForecastFigures):
     org_code: str
     name: str
     region_code: str | None
-    active_terms: int
 
 
 class RegionForecast(ForecastFigures):
     region_code: str
     name: str
-    boards: int
-    active_terms: int
-
-
-class TermEndForecast(BaseModel):
-    """Board seats whose current terms end within 6, 12 and 18 months (cumulative) of
-    ``as_of``. Seats and their terms are public facts of each board, not figures about a
-    group of people, so they are shown exactly."""
-
     as_of: date
-    boards: list[BoardForecast]
-    regions: list[RegionForecast]
+    boards: list[BoardForecast] = Field(
+        description="The region's boards with active terms, within the token's reach; the "
+        "region's figures are the totals of these boards"
+    )

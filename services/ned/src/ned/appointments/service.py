@@ -25,7 +25,6 @@ from ned.appointments.schemas import (
     RegionForecast,
     TenureRead,
     TermEnd,
-    TermEndForecast,
 )
 from ned.boards import domain as board_domain
 from ned.boards import service as board_service
@@ -36,7 +35,12 @@ from shared.http.auth import Principal
 from shared.http.etag import IfMatchPrecondition, check_version
 from shared.http.pagination import PageParams, paginate
 from shared.http.problems import Conflict, Forbidden, NotFound, invalid_input
-from shared.reference.organisations import Organisation, get_organisation
+from shared.reference.organisations import (
+    Organisation,
+    OrgType,
+    get_organisation,
+    organisations_in_region,
+)
 
 # Terms that count towards tenure and occupy a seat: everything but a withdrawn appointment.
 COUNTED_STATUSES = (
@@ -549,62 +553,71 @@ async def list_extensions(
     return (await session.scalars(statement)).all()
 
 
-async def term_end_forecast(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    as_of: date,
-    region_code: str | None,
-    org_code: str | None,
-) -> TermEndForecast:
-    """Active terms ending within 6, 12 and 18 months, per board and per region."""
-    statement = select(Appointment.org_code, Appointment.term_end).where(
-        Appointment.status == AppointmentStatus.ACTIVE.value
+async def _active_term_ends(
+    session: AsyncSession, org_codes: Sequence[str]
+) -> dict[str, list[date]]:
+    rows = await session.execute(
+        select(Appointment.org_code, Appointment.term_end).where(
+            Appointment.status == AppointmentStatus.ACTIVE.value,
+            Appointment.org_code.in_(org_codes),
+        )
     )
-    if (orgs := principal.reach_filter()) is not None:
-        statement = statement.where(Appointment.org_code.in_(orgs))
-    if org_code is not None:
-        statement = statement.where(Appointment.org_code == org_code.upper())
     ends: dict[str, list[date]] = defaultdict(list)
-    for code, term_end in (await session.execute(statement)).all():
-        organisation = get_organisation(code)
-        if region_code is not None and (
-            organisation is None or organisation.region_code != region_code.upper()
-        ):
-            continue
+    for code, term_end in rows.all():
         ends[code].append(term_end)
-    boards: list[BoardForecast] = []
-    by_region: dict[str, list[BoardForecast]] = defaultdict(list)
-    for code in sorted(ends):
-        organisation = get_organisation(code)
-        counts = domain.forecast(ends[code], as_of)
-        board = BoardForecast(
-            org_code=code,
-            name=organisation.name if organisation else code,
-            region_code=organisation.region_code if organisation else None,
-            active_terms=len(ends[code]),
-            overdue=counts.overdue,
-            within_6_months=counts.within_6_months,
-            within_12_months=counts.within_12_months,
-            within_18_months=counts.within_18_months,
-        )
-        boards.append(board)
-        if board.region_code is not None:
-            by_region[board.region_code].append(board)
-    regions = []
-    for code in sorted(by_region):
-        members = by_region[code]
-        region = get_organisation(code)
-        regions.append(
-            RegionForecast(
-                region_code=code,
-                name=region.name if region else code,
-                boards=len(members),
-                active_terms=sum(b.active_terms for b in members),
-                overdue=sum(b.overdue for b in members),
-                within_6_months=sum(b.within_6_months for b in members),
-                within_12_months=sum(b.within_12_months for b in members),
-                within_18_months=sum(b.within_18_months for b in members),
-            )
-        )
-    return TermEndForecast(as_of=as_of, boards=boards, regions=regions)
+    return ends
+
+
+def _board_forecast(organisation: Organisation, ends: list[date], as_of: date) -> BoardForecast:
+    counts = domain.forecast(ends, as_of)
+    return BoardForecast(
+        org_code=organisation.ods_code,
+        name=organisation.name,
+        region_code=organisation.region_code,
+        active_terms=len(ends),
+        overdue=counts.overdue,
+        within_6_months=counts.within_6_months,
+        within_12_months=counts.within_12_months,
+        within_18_months=counts.within_18_months,
+    )
+
+
+async def board_forecast(
+    *, session: AsyncSession, principal: Principal, org_code: str, as_of: date
+) -> BoardForecast:
+    """The board's active terms ending within 6, 12 and 18 months of ``as_of``."""
+    organisation = _organisation(org_code, principal)
+    ends = await _active_term_ends(session, [organisation.ods_code])
+    return _board_forecast(organisation, ends.get(organisation.ods_code, []), as_of)
+
+
+async def region_forecast(
+    *, session: AsyncSession, principal: Principal, region_code: str, as_of: date
+) -> RegionForecast:
+    """The region's boards within the token's reach that have active terms, and their totals."""
+    region = get_organisation(region_code)
+    if region is None or region.org_type is not OrgType.REGION:
+        raise NotFound(f"No NHS England region {region_code.strip().upper()}")
+    # A trust's token sees its own board's line of its region and nothing of the others; the
+    # totals are over the boards shown, so no other board's figure can be worked out.
+    members = {
+        organisation.ods_code: organisation
+        for organisation in organisations_in_region(region.ods_code)
+        if board_domain.has_board(organisation.org_type)
+        and principal.can_see_org(organisation.ods_code)
+    }
+    if not members:
+        raise Forbidden(f"Your token does not reach region {region.ods_code}")
+    ends = await _active_term_ends(session, sorted(members))
+    boards = [_board_forecast(members[code], ends[code], as_of) for code in sorted(ends)]
+    return RegionForecast(
+        region_code=region.ods_code,
+        name=region.name,
+        as_of=as_of,
+        boards=boards,
+        active_terms=sum(b.active_terms for b in boards),
+        overdue=sum(b.overdue for b in boards),
+        within_6_months=sum(b.within_6_months for b in boards),
+        within_12_months=sum(b.within_12_months for b in boards),
+        within_18_months=sum(b.within_18_months for b in boards),
+    )
