@@ -286,6 +286,10 @@ async def _drive(services: dict[str, Any]) -> None:
     )
     provider_id = await flows.accredited_provider(standards, HEADERS)
     await flows.record_completion(standards, person, provider_id, HEADERS, org_code=ORG)
+    # A new framework version published (framework.published), and the person's compliance
+    # worked out once standards has their person.changed (compliance.changed).
+    await flows.publish_framework_version(standards, HEADERS)
+    await flows.determined_compliance(standards, person, HEADERS)
     # With the first-line standards above, an EDI credential opens the first-line level
     # (eligibility.changed); revoking it publishes credential.revoked and closes it again.
     edi_provider = await flows.accredited_provider(standards, HEADERS, programme="NHS-EDI-MODULE")

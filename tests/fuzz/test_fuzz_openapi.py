@@ -141,16 +141,27 @@ def _openapi(service: str) -> dict[str, Any]:
 # the code behind them; invalid cases are left alone.
 KNOWN_VALUES = {
     "ods": [ORG, "RJ1", "Y63"],
-    "programmes": ["NHS-INDUCTION", "NLA-MARY-SEACOLE", "NHS-APPRAISAL-SKILLS"],
+    # path.code names programmes, frameworks and bundles alike.
+    "programmes": [
+        "NHS-INDUCTION",
+        "NLA-MARY-SEACOLE",
+        "NHS-APPRAISAL-SKILLS",
+        "LCF-BOARD",
+        "BUNDLE-FIRST-LINE",
+    ],
     "templates": ["2025.1"],
+    "framework_versions": ["2024", "1.0", "2025.1"],
 }
 KNOWN_VALUE_FIELDS = {
     "body.org_code": "ods",
     "query.org_code": "ods",
     "path.org_code": "ods",
+    # A board reference is released to an organisation the reference data knows.
+    "body.to_org_code": "ods",
     "body.programme_code": "programmes",
     "path.code": "programmes",
     "body.template_version": "templates",
+    "path.version": "framework_versions",
 }
 
 

@@ -1,5 +1,7 @@
 # Imported for their side effect: each registers its tables on the service's metadata.
+import standards.compliance.models
 import standards.eligibility.models
+import standards.frameworks.models
 import standards.learning.models
 import standards.people.models
 import standards.programmes.models

@@ -6,6 +6,18 @@ from devstack.testing import auth
 
 READ = "standards:read"
 ADMIN = "standards:admin standards:read"
+CSTF_PROGRAMMES = [
+    "CSTF-CONFLICT-RESOLUTION",
+    "CSTF-FIRE-SAFETY",
+    "CSTF-HSW",
+    "CSTF-IG-DATA-SECURITY",
+    "CSTF-IPC",
+    "CSTF-MOVING-HANDLING",
+    "CSTF-PREVENT",
+    "CSTF-RESUSCITATION",
+    "CSTF-SAFEGUARDING-ADULTS",
+    "CSTF-SAFEGUARDING-CHILDREN",
+]
 LADDER = [
     "NLA-EDWARD-JENNER",
     "NLA-MARY-SEACOLE",
@@ -39,10 +51,12 @@ async def test_the_seeded_catalogue_pages_through_every_programme(start_service)
         assert codes == sorted(codes)
         assert set(codes) == {
             *LADDER,
+            "NLA-DIRECTOR",
             "NHS-INDUCTION",
             "NHS-MID-CAREER",
             "NHS-EDI-MODULE",
             "NHS-APPRAISAL-SKILLS",
+            *CSTF_PROGRAMMES,
         }
 
         seacole = await svc.client.get("/v1/programmes/nla-mary-seacole", headers=auth(READ))
@@ -76,11 +90,15 @@ async def test_the_seeded_catalogue_pages_through_every_programme(start_service)
             "NHS-EDI-MODULE",
             "NHS-APPRAISAL-SKILLS",
             "NLA-NYE-BEVAN",
+            *CSTF_PROGRAMMES,
         }
         mandatory = await svc.client.get(
             "/v1/programmes", params={"category": "statutory_mandatory"}, headers=auth(READ)
         )
-        assert [p["code"] for p in mandatory.json()["items"]] == ["NHS-EDI-MODULE"]
+        assert [p["code"] for p in mandatory.json()["items"]] == [
+            *CSTF_PROGRAMMES,
+            "NHS-EDI-MODULE",
+        ]
 
 
 async def test_catalogue_errors_are_problems(start_service) -> None:

@@ -4,9 +4,11 @@ from typing import Any
 
 from shared.asyncapi import build_document
 from shared.events.model import Event
+from standards.compliance.events import ComplianceChanged
 from standards.consumers import TALENT_TOPIC
 from standards.credentials.events import CredentialRevoked
 from standards.eligibility.events import EligibilityChanged
+from standards.frameworks.events import FrameworkPublished
 from standards.learning.events import TrainingAccredited, TrainingCompleted
 from standards.people.events import PersonChanged
 from standards.providers.events import ProviderAccreditationChanged
@@ -16,6 +18,8 @@ PUBLISHES: list[type[Event]] = [
     TrainingAccredited,
     CredentialRevoked,
     EligibilityChanged,
+    ComplianceChanged,
+    FrameworkPublished,
     ProviderAccreditationChanged,
 ]
 

@@ -3,12 +3,15 @@
 from fastapi import FastAPI
 
 from shared.app import ServiceDefinition, create_service_app
+from standards.compliance.router import router as compliance_router
 from standards.consumers import build_consumers
 from standards.credentials.router import public_router as public_credentials_router
 from standards.credentials.router import router as credentials_router
 from standards.eligibility.router import router as eligibility_router
+from standards.frameworks.router import router as frameworks_router
 from standards.learning.router import imports_router as completions_import_router
 from standards.learning.router import router as learning_router
+from standards.programmes.router import bundles_router
 from standards.programmes.router import router as programmes_router
 from standards.providers.router import router as providers_router
 from standards.settings import Settings
@@ -22,12 +25,15 @@ DEFINITION = ServiceDefinition(
         "accredited training (Messenger review recommendation 3)."
     ),
     routers=[
+        frameworks_router,
         programmes_router,
+        bundles_router,
         providers_router,
         learning_router,
         completions_import_router,
         credentials_router,
         eligibility_router,
+        compliance_router,
     ],
     consumers=build_consumers,
 )

@@ -22,6 +22,9 @@ class Settings(ServiceSettings):
     # Rows one bulk completion import takes (CSV or NDJSON), and bytes.
     completions_import_max_rows: int = Field(default=200_000, ge=1)
     completions_import_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # The worker's periodic compliance sweep (deadlines passing, records expiring, lapsed
+    # accreditations); 0 turns it off.
+    compliance_sweep_interval_seconds: float = Field(default=3600, ge=0)
 
     @model_validator(mode="after")
     def _production_needs_a_signing_key(self) -> Self:

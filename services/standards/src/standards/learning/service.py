@@ -14,6 +14,7 @@ from shared.events.model import Event
 from shared.http.auth import Principal
 from shared.http.pagination import PageParams, paginate
 from shared.http.problems import Conflict, FieldError, Forbidden, field_errors, invalid_input
+from standards.compliance import service as compliance_service
 from standards.eligibility import service as eligibility_service
 from standards.identifiers import PERSON_ID_PATTERN
 from standards.learning import domain
@@ -191,6 +192,8 @@ async def record_completion(
             session=session, person_ids=[person_id], as_of=now
         ):
             await publish(changed)
+    # A completion may make the person compliant (or renew an expiring subject).
+    await compliance_service.recompute_person_compliance(session, publish, person_id, now)
     return record
 
 

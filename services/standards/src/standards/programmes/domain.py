@@ -30,7 +30,22 @@ class Level(StrEnum):
 LEVEL_ORDER: tuple[Level, ...] = tuple(Level)
 
 
+class Mode(StrEnum):
+    """How a programme is delivered."""
+
+    ONLINE = "online"
+    FACE_TO_FACE = "face_to_face"
+    BLENDED = "blended"
+    WORKPLACE = "workplace"
+
+
 def ordered_levels(levels: Iterable[str]) -> list[Level]:
     """Levels in ladder order without repeats, whatever order they were given in."""
     wanted = {Level(value) for value in levels}
     return [level for level in LEVEL_ORDER if level in wanted]
+
+
+def uncovered_standards(required: Iterable[str], programme_standards: Iterable[str]) -> list[str]:
+    """The required standards that none of a bundle's programmes covers, in code order."""
+    covered = set(programme_standards)
+    return sorted(set(required) - covered)

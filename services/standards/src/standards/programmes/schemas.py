@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict, Field
 
-from standards.programmes.domain import Category, Level
+from standards.programmes.domain import Category, Level, Mode
 from standards.programmes.models import Programme
 
 
@@ -26,6 +26,11 @@ class ProgrammeRead(BaseModel):
     )
     levels: list[Level]
     standards: list[StandardRef]
+    mode: Mode | None = Field(default=None, description="How it is delivered; null: not published")
+    components: list[str] = Field(
+        default_factory=list, description="Programmes that are part of this one"
+    )
+    part_of: list[str] = Field(default_factory=list, description="Programmes this one is part of")
     provisional: bool = Field(description="Not (yet) a confirmed national programme")
     source_url: str | None
     version: int
@@ -46,7 +51,34 @@ class ProgrammeRead(BaseModel):
                 StandardRef(code=item.standard_code, provisional=item.provisional)
                 for item in programme.standards
             ],
+            mode=Mode(programme.mode) if programme.mode is not None else None,
+            components=[item.component_code for item in programme.components],
+            part_of=[item.programme_code for item in programme.part_of],
             provisional=programme.provisional,
             source_url=programme.source_url,
             version=programme.version,
         )
+
+
+class BundleProgrammeRead(BaseModel):
+    code: str
+    title: str
+    category: Category
+    standards: list[str]
+
+
+class BundleRead(BaseModel):
+    """Programmes that together meet a level, checked against the level's standards."""
+
+    code: str = Field(examples=["BUNDLE-FIRST-LINE"])
+    title: str
+    level: Level
+    provisional: bool = Field(description="The platform's own composition, not a national one")
+    programmes: list[BundleProgrammeRead]
+    level_standards: list[str] = Field(
+        description="Standards of the published level frameworks (MLS, LCF-BOARD) for the level"
+    )
+    uncovered_standards: list[str] = Field(
+        description="Level standards none of the programmes covers; empty: the bundle meets it"
+    )
+    version: int

@@ -9,7 +9,7 @@ from standards.providers.domain import AccreditationStatus
 
 
 class ProviderAccreditationChanged(Event):
-    """A provider's accreditation for a programme was granted, suspended or withdrawn."""
+    """A decision of a provider's accreditation lifecycle for one programme was recorded."""
 
     event_name: ClassVar[str] = "provider.accreditation.changed"
     key_field: ClassVar[str] = "provider_id"
@@ -22,3 +22,7 @@ class ProviderAccreditationChanged(Event):
     valid_to: date | None
     accreditation_id: uuid.UUID
     changed_at: datetime
+    previous_status: AccreditationStatus | None = None
+    # Whether completions delivered under this decision count as accredited training.
+    live: bool = False
+    reason_code: str | None = None

@@ -2,6 +2,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     CheckConstraint,
     Date,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,10 +50,14 @@ class Accreditation(Base):
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
     programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(32))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     reason_code: Mapped[str | None] = mapped_column(String(40))
+    # Free text about providers (never about people): the conditions of a conditional grant and
+    # the reasons for a decision. Kept here for the register, never put in events.
+    conditions: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    rationale: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
@@ -59,8 +65,17 @@ class Accreditation(Base):
     recorded_by: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
-        CheckConstraint("status IN ('accredited', 'suspended', 'withdrawn')", name="status"),
+        CheckConstraint(
+            "status IN ('applied', 'under_review', 'accredited', 'accredited_with_conditions', "
+            "'suspended', 'withdrawn', 'expired')",
+            name="status",
+        ),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="window"),
         Index("ix_accreditations_provider_programme_seq", "provider_id", "programme_code", "seq"),
         Index("ix_accreditations_provider_seq", "provider_id", "seq"),
+        Index(
+            "ix_accreditations_valid_to",
+            "valid_to",
+            postgresql_where=text("status IN ('accredited', 'accredited_with_conditions')"),
+        ),
     )

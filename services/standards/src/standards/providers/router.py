@@ -1,7 +1,9 @@
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.app import DatabaseDep, SessionDep
@@ -11,10 +13,13 @@ from shared.http.pagination import Page, PageQuery, make_page
 from shared.http.problems import NotFound
 from standards.auth import StandardsAdmin, StandardsReader
 from standards.outbox import request_publisher
+from standards.programmes.router import ProgrammeCodePath
 from standards.providers import service as provider_service
+from standards.providers.domain import AccreditationStatus, accreditation_day, is_live
 from standards.providers.models import Accreditation, Provider
 from standards.providers.schemas import (
     AccreditationCreate,
+    AccreditationOnDay,
     AccreditationRead,
     AccreditationSummary,
     ProviderCreate,
@@ -146,3 +151,28 @@ async def get_accreditation(
     if accreditation is None:
         raise NotFound(f"Provider {provider_id} has no accreditation decision {accreditation_id}")
     return AccreditationRead.model_validate(accreditation)
+
+
+@router.get("/{provider_id}/programmes/{code}/accreditation", response_model=AccreditationOnDay)
+async def accreditation_on_day(
+    provider_id: uuid.UUID,
+    code: ProgrammeCodePath,
+    principal: StandardsReader,
+    session: SessionDep,
+    on: Annotated[
+        date | None, Query(description="The English calendar day; default: today")
+    ] = None,
+) -> AccreditationOnDay:
+    """Was the provider accredited for the programme on that day, and by which decision?"""
+    await provider_service.require_provider(session=session, provider_id=provider_id)
+    day = on or accreditation_day(datetime.now(UTC))
+    decision = await provider_service.decision_in_force(
+        session=session, provider_id=provider_id, programme_code=code.upper(), day=day
+    )
+    return AccreditationOnDay(
+        provider_id=provider_id,
+        programme_code=code.upper(),
+        on=day,
+        live=decision is not None and is_live(AccreditationStatus(decision.status)),
+        decision=AccreditationRead.model_validate(decision) if decision is not None else None,
+    )

@@ -2,10 +2,37 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from standards.identifiers import Name, OrgCode, ProgrammeCode, ReasonCode
 from standards.providers.domain import AccreditationStatus
+
+
+def _one_line(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _no_control_except_newlines(value: str) -> str:
+    if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Rationale = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(_no_control_except_newlines),
+]
 
 Ukprn = Annotated[
     str,
@@ -47,7 +74,21 @@ class ProviderRead(BaseModel):
     )
 
 
+Condition = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_one_line),
+]
+
+
 class AccreditationCreate(BaseModel):
+    """One decision of the accreditation lifecycle for one programme.
+
+    applied → under_review → accredited | accredited_with_conditions → suspended →
+    withdrawn | expired; a grant may also be recorded directly (an accreditation awarded before
+    the provider joined the register).
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     programme_code: ProgrammeCode
@@ -57,6 +98,14 @@ class AccreditationCreate(BaseModel):
         default=None, description="Last day it applies, inclusive; null: until a later decision"
     )
     reason_code: ReasonCode | None = None
+    conditions: list[Condition] = Field(
+        default_factory=list,
+        max_length=20,
+        description="What the provider must do; required for accredited_with_conditions only",
+    )
+    rationale: Rationale | None = Field(
+        default=None, description="Why the decision was taken, for the register's audit trail"
+    )
 
     @field_validator("valid_to")
     @classmethod
@@ -77,4 +126,17 @@ class AccreditationRead(BaseModel):
     valid_from: date
     valid_to: date | None
     reason_code: str | None
+    conditions: list[str] = Field(default_factory=list)
+    rationale: str | None = None
     recorded_at: datetime
+    recorded_by: str = Field(description="Who recorded the decision (the token subject)")
+
+
+class AccreditationOnDay(BaseModel):
+    """Whether a provider was accredited for a programme on one (English) calendar day."""
+
+    provider_id: uuid.UUID
+    programme_code: str
+    on: date
+    live: bool = Field(description="accredited or accredited_with_conditions on that day")
+    decision: AccreditationRead | None = Field(description="The decision in force that day")

@@ -1,6 +1,6 @@
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -126,9 +126,19 @@ async def accreditation_in_force(
     rows = await _decisions(session, provider_id, programme_code)
     by_seq = {row.seq: row for row in rows}
     decision = domain.decision_on((_as_decision(row) for row in rows), day)
-    if decision is None or decision.status is not AccreditationStatus.ACCREDITED:
+    if decision is None or not domain.is_live(decision.status):
         return None
     return by_seq[decision.seq]
+
+
+async def decision_in_force(
+    *, session: AsyncSession, provider_id: uuid.UUID, programme_code: str, day: date
+) -> Accreditation | None:
+    """The decision in force on ``day`` whatever its status (None: nothing recorded covers it)."""
+    rows = await _decisions(session, provider_id, programme_code)
+    by_seq = {row.seq: row for row in rows}
+    decision = domain.decision_on((_as_decision(row) for row in rows), day)
+    return None if decision is None else by_seq[decision.seq]
 
 
 async def record_accreditation(
@@ -158,6 +168,10 @@ async def record_accreditation(
         raise Conflict(
             str(exc), current_status=current.value if current is not None else None
         ) from exc
+    try:
+        domain.check_conditions(decision_in.status, decision_in.conditions)
+    except domain.ConditionsMismatch as exc:
+        raise invalid_input("body.conditions", str(exc)) from exc
 
     recorded_at = now or datetime.now(UTC)
     accreditation = Accreditation(
@@ -168,23 +182,91 @@ async def record_accreditation(
         valid_from=decision_in.valid_from,
         valid_to=decision_in.valid_to,
         reason_code=decision_in.reason_code,
+        conditions=list(decision_in.conditions),
+        rationale=decision_in.rationale,
         recorded_at=recorded_at,
         recorded_by=recorded_by,
     )
     session.add(accreditation)
     await session.flush()  # assigns seq
-    await publish(
-        ProviderAccreditationChanged(
-            provider_id=provider_id,
-            programme_code=programme.code,
-            status=decision_in.status,
-            valid_from=decision_in.valid_from,
-            valid_to=decision_in.valid_to,
-            accreditation_id=accreditation.id,
-            changed_at=recorded_at,
-        )
-    )
+    await publish(_changed(accreditation, current))
     return accreditation
+
+
+def _changed(
+    accreditation: Accreditation, previous: AccreditationStatus | None
+) -> ProviderAccreditationChanged:
+    status = AccreditationStatus(accreditation.status)
+    return ProviderAccreditationChanged(
+        provider_id=accreditation.provider_id,
+        programme_code=accreditation.programme_code,
+        status=status,
+        valid_from=accreditation.valid_from,
+        valid_to=accreditation.valid_to,
+        accreditation_id=accreditation.id,
+        changed_at=accreditation.recorded_at,
+        previous_status=previous,
+        live=domain.is_live(status),
+        reason_code=accreditation.reason_code,
+    )
+
+
+EXPIRY_RECORDER = "system:accreditation-expiry"
+EXPIRY_REASON = "validity_ended"
+
+
+async def expire_lapsed_accreditations(
+    *, session: AsyncSession, publish: Publish, today: date, limit: int = 500
+) -> list[Accreditation]:
+    """Record `expired` for every live grant whose window ended before ``today`` and that
+    nothing was recorded after: the worker's expiry step.
+
+    The grant itself already stops covering days after its ``valid_to``; the expiry decision
+    makes the state visible in the register and tells subscribers. Idempotent: once recorded,
+    the expired decision is the latest, so a second run finds nothing.
+    """
+    candidates = (
+        await session.scalars(
+            select(Accreditation)
+            .where(
+                Accreditation.status.in_([status.value for status in domain.LIVE_STATUSES]),
+                Accreditation.valid_to < today,
+                Accreditation.seq.in_(
+                    select(func.max(Accreditation.seq)).group_by(
+                        Accreditation.provider_id, Accreditation.programme_code
+                    )
+                ),
+            )
+            .order_by(Accreditation.seq)
+            .limit(limit)
+        )
+    ).all()
+    expired: list[Accreditation] = []
+    for grant in candidates:
+        # Re-check under the provider's row lock: an admin may have decided meanwhile.
+        await require_provider(session=session, provider_id=grant.provider_id, for_update=True)
+        rows = await _decisions(session, grant.provider_id, grant.programme_code)
+        lapse = domain.lapsed(_as_decision(rows[-1]), today)
+        if lapse is None:
+            continue
+        accreditation = Accreditation(
+            id=uuid.uuid4(),
+            provider_id=grant.provider_id,
+            programme_code=grant.programme_code,
+            status=AccreditationStatus.EXPIRED.value,
+            valid_from=lapse.valid_to + timedelta(days=1),
+            valid_to=None,
+            reason_code=EXPIRY_REASON,
+            conditions=[],
+            rationale=None,
+            recorded_at=datetime.now(UTC),
+            recorded_by=EXPIRY_RECORDER,
+        )
+        session.add(accreditation)
+        await session.flush()
+        await publish(_changed(accreditation, lapse.status))
+        expired.append(accreditation)
+    return expired
 
 
 async def list_accreditations(
