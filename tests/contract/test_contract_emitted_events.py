@@ -259,7 +259,9 @@ HEADERS = auth(
     "appraisal:read appraisal:write",
     org=ORG,
 )
-PRODUCERS = ("talent", "standards", "appraisal")
+# NHS England (a national token with ned:appoint) appoints to the NHS trust's board.
+NHSE = auth("ned:read ned:write ned:appoint national")
+PRODUCERS = ("talent", "standards", "appraisal", "ned")
 
 
 @dataclass
@@ -274,7 +276,7 @@ def _person_number() -> str:
 
 
 async def _drive(services: dict[str, Any]) -> None:
-    talent, standards, appraisal = (services[n].client for n in PRODUCERS)
+    talent, standards, appraisal, ned = (services[n].client for n in PRODUCERS)
     manager, person = _person_number(), _person_number()
     await flows.import_people(
         talent,
@@ -305,6 +307,23 @@ async def _drive(services: dict[str, Any]) -> None:
         headers={**HEADERS, "If-Match": current.headers["ETag"]},
     )
     assert reopened.status_code == 200, reopened.text
+    # A seat of the trust's board: NHS England opens its vacancy (vacancy.opened) and appoints
+    # the person, who takes the seat once the appointment FPPT passes (fppt.assessed,
+    # ned.appointed); the board's composition is published (board.composition.published)
+    # and the person resigns (ned.term.ended).
+    seat = await flows.ned_seat(ned, ORG, NHSE)
+    await flows.ned_vacancy(ned, ORG, seat["id"], NHSE)
+    appointment = await flows.ned_appointment(ned, ORG, seat["id"], person, NHSE)
+    await flows.pass_appointment_fppt(ned, appointment, NHSE)
+    published = await ned.post(f"/v1/diversity/{ORG}/board-composition/publications", headers=NHSE)
+    assert published.status_code == 201, published.text
+    current = await ned.get(f"/v1/appointments/{appointment['id']}", headers=NHSE)
+    ended = await ned.post(
+        f"/v1/appointments/{appointment['id']}/end",
+        json={"ended_on": "2028-03-31", "reason_code": "resigned"},
+        headers={**NHSE, "If-Match": current.headers["ETag"]},
+    )
+    assert ended.status_code == 200, ended.text
 
 
 async def _all_published(service: Any) -> list[Any] | None:
