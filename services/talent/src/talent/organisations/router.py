@@ -90,8 +90,12 @@ async def set_oversight_segment(
     response: Response,
 ) -> OrganisationRead:
     """Needs If-Match with the organisation's ETag (an organisation never segmented has the
-    ETag of version 0, from its GET). The change is added to the segment history."""
+    ETag of version 0, from its GET). The change is added to the segment history. Set by a
+    regional or national token: an organisation does not segment itself."""
     organisation = organisation_service.visible_or_403(principal, org_code)
+    if principal.org is not None:
+        # NHS England's regional and national teams segment organisations, never themselves.
+        raise Forbidden("Oversight segments are set by a regional or national token")
     async with session.begin():
         view = await organisation_service.set_segment(
             session=session,
