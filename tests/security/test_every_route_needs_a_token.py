@@ -16,6 +16,13 @@ PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics"}
 # profile, its public keys and the revocation status lists (bitstrings of anonymous positions)
 # are public by design and hold nothing about any person.
 PUBLIC_PATHS |= {"/v1/issuer", "/v1/issuer/jwks.json", "/v1/status-lists/{list_number}"}
+# Routes whose credential is not a bearer token, each with its reason; the last test checks
+# that each still refuses a request without its own credential.
+LINK_TOKEN_PATHS = {
+    # Multi-source feedback from raters who hold no NHS account (governors, partners): the
+    # single-use link token in the body is the credential, and only its digest is stored.
+    ("appraisal", "/v1/feedback-responses"),
+}
 PLACEHOLDER = re.compile(r"{([^}:]+)(:[^}]*)?}")
 SAMPLE_VALUES = {"org_code": "RR8", "person_id": "P1000", "code": "X1", "version": "1"}
 
@@ -39,7 +46,7 @@ def _protected_routes(app) -> list[tuple[str, str]]:
     return [
         (method.upper(), path)
         for path, operations in app.openapi()["paths"].items()
-        if path not in PUBLIC_PATHS
+        if path not in PUBLIC_PATHS and path not in {p for _, p in LINK_TOKEN_PATHS}
         for method in operations
         if method in {"get", "post", "put", "patch", "delete"}
     ]
@@ -74,3 +81,18 @@ async def test_every_route_refuses_a_token_without_its_scope(service: str, start
                 )
                 assert response.status_code == 403, (method, path, body, response.text)
                 assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("service", "path"), sorted(LINK_TOKEN_PATHS))
+async def test_link_token_routes_refuse_without_their_token(
+    service: str, path: str, start_service
+) -> None:
+    async with start_service(service) as running:
+        missing = await running.client.post(path, json={})
+        unknown = await running.client.post(
+            path, json={"token": "x" * 43, "ratings": {"compassion": "often"}}
+        )
+    assert missing.status_code == 422
+    assert unknown.status_code == 404
+    for response in (missing, unknown):
+        assert response.headers["content-type"] == "application/problem+json"

@@ -15,7 +15,10 @@ An organisation is flagged when p < 0.01. The threshold is stricter than the usu
 because every organisation of a region is tested at once (about twenty trusts and ICBs per
 region), so at 0.05 one in twenty would be flagged by chance alone. The test is reported only
 when the table is adequate for the chi-squared approximation (Cochran's rule: no expected
-count below 1 and at most a fifth below 5); otherwise the result says why it was not tested.
+count below 1 and at most a fifth below 5). Outcomes are ordered, so when a rare outcome
+(typically "not met") leaves the table short of that, the sparsest outcome is pooled with its
+smaller neighbour (not met with partially meets, say) until the rule holds or two groups of
+outcomes remain; if it still fails, the result says the organisation was not tested.
 """
 
 import math
@@ -102,20 +105,18 @@ def homogeneity_test(
         return HomogeneityTest(None, None, None, None, "a group has no completed appraisals")
     if len(used) < 2:
         return HomogeneityTest(None, None, None, None, "all outcomes fall in one category")
-    column_totals = [sum(column) for column in zip(*table, strict=True)]
-    grand = sum(row_totals)
-    expected = [[r * c / grand for c in column_totals] for r in row_totals]
-    cells = [value for row in expected for value in row]
-    if min(cells) < 1 or sum(value < 5 for value in cells) > len(cells) / 5:
+    table = _pool_until_adequate(table)
+    if not _adequate(_expected(table)):
         return HomogeneityTest(
             None, None, None, None, "too few appraisals for the test (Cochran's rule)"
         )
+    expected = _expected(table)
     statistic = sum(
         (observed - e) ** 2 / e
         for observed_row, expected_row in zip(table, expected, strict=True)
         for observed, e in zip(observed_row, expected_row, strict=True)
     )
-    dof = (len(table) - 1) * (len(used) - 1)
+    dof = (len(table) - 1) * (len(table[0]) - 1)
     p_value = chi_squared_upper_tail(statistic, dof)
     significant = p_value < threshold
     reason = (
@@ -124,6 +125,32 @@ def homogeneity_test(
         else f"no significant difference from the rest of its region at p < {threshold}"
     )
     return HomogeneityTest(round(statistic, 4), dof, p_value, significant, reason)
+
+
+def _expected(table: Sequence[Sequence[int]]) -> list[list[float]]:
+    row_totals = [sum(row) for row in table]
+    column_totals = [sum(column) for column in zip(*table, strict=True)]
+    grand = sum(row_totals)
+    return [[r * c / grand for c in column_totals] for r in row_totals]
+
+
+def _adequate(expected: Sequence[Sequence[float]]) -> bool:
+    """Cochran's rule for the chi-squared approximation."""
+    cells = [value for row in expected for value in row]
+    return min(cells) >= 1 and sum(value < 5 for value in cells) <= len(cells) / 5
+
+
+def _pool_until_adequate(table: list[list[int]]) -> list[list[int]]:
+    """Pool the sparsest ordered outcome into its smaller neighbour while the table fails
+    Cochran's rule and more than two outcome groups remain."""
+    while len(table[0]) > 2 and not _adequate(_expected(table)):
+        totals = [sum(column) for column in zip(*table, strict=True)]
+        sparsest = min(range(len(totals)), key=lambda j: (totals[j], j))
+        neighbours = [j for j in (sparsest - 1, sparsest + 1) if 0 <= j < len(totals)]
+        partner = min(neighbours, key=lambda j: (totals[j], j))
+        low, high = sorted((sparsest, partner))
+        table = [[*row[:low], row[low] + row[high], *row[high + 1 :]] for row in table]
+    return table
 
 
 def control_within_groups(

@@ -7,9 +7,9 @@ from appraisal.appraisals.domain import FIRST_CYCLE_YEAR
 from appraisal.pay import domain as pay_domain
 from appraisal.reports import service as reports_service
 from appraisal.reports.schemas import (
-    CompletionReport,
+    CompletionRow,
     GroupLevel,
-    OutcomeDistributionReport,
+    OrganisationDistribution,
     OutcomeKind,
     OverdueAppraisal,
 )
@@ -25,21 +25,24 @@ CycleYearQuery = Annotated[
 ]
 
 
-@router.get("/appraisal-completion", response_model=CompletionReport)
+@router.get("/appraisal-completion", response_model=Page[CompletionRow])
 async def appraisal_completion(
     principal: ReportReader,
     session: SessionDep,
+    page: PageQuery,
     cycle_year: CycleYearQuery,
     level: GroupLevel = GroupLevel.ORGANISATION,
-) -> CompletionReport:
-    """Appraisals completed against people due, per organisation, ICB or region.
+) -> Page[CompletionRow]:
+    """Appraisals completed against people due, per organisation, ICB or region, by code.
 
-    One row per organisation the token reaches, or per ICB or region those organisations sit
-    in; every figure goes through the shared disclosure control.
+    Rows for the organisations the token reaches, or for the ICBs and regions they sit in.
+    Every figure is disclosure-controlled: "*" is a suppressed count of 1 to 7, other counts
+    are rounded to the nearest 5, with secondary suppression within each ICB and region.
     """
-    return await reports_service.completion(
-        session=session, principal=principal, cycle_year=cycle_year, level=level
+    rows = await reports_service.completion(
+        session=session, principal=principal, cycle_year=cycle_year, level=level, page=page
     )
+    return make_page(rows, page, key_fn=lambda row: (row.code, row.code))
 
 
 @router.get("/overdue-appraisals", response_model=Page[OverdueAppraisal])
@@ -50,7 +53,11 @@ async def overdue_appraisals(
     manager_id: Annotated[str, Query(pattern=r"^[A-Za-z0-9-]{1,20}$")],
     on: Annotated[date | None, Query(ge=date(2004, 12, 1), le=date(2100, 12, 31))] = None,
 ) -> Page[OverdueAppraisal]:
-    """A line manager's reports with no appraisal completed in the 12 months to ``on``."""
+    """A line manager's reports with no appraisal completed in the 12 months to ``on``.
+
+    A working list for the manager, person by person (not an aggregate), within the token's
+    reach.
+    """
     when = on or datetime.now(UTC).date()
     rows = await reports_service.overdue_for_manager(
         session=session, principal=principal, manager_id=manager_id, on=when, page=page
@@ -69,15 +76,21 @@ async def overdue_appraisals(
     )
 
 
-@router.get("/outcome-distribution", response_model=OutcomeDistributionReport)
+@router.get("/outcome-distribution", response_model=Page[OrganisationDistribution])
 async def outcome_distribution(
     principal: ReportReader,
     session: SessionDep,
+    page: PageQuery,
     cycle_year: CycleYearQuery,
     outcome: OutcomeKind = OutcomeKind.PERFORMANCE,
-) -> OutcomeDistributionReport:
-    """Each organisation's distribution of outcomes beside its region's, with a flag where it
-    differs significantly (chi-squared test of homogeneity, p < 0.01)."""
-    return await reports_service.outcome_distribution(
-        session=session, principal=principal, cycle_year=cycle_year, outcome=outcome
+) -> Page[OrganisationDistribution]:
+    """Each organisation's distribution of outcomes beside its region's, by ODS code.
+
+    An organisation is flagged when its distribution differs from the rest of its region by
+    Pearson's chi-squared test of homogeneity at p < 0.01 (see the method in the decision
+    record); figures are disclosure-controlled as in the completion report.
+    """
+    rows = await reports_service.outcome_distribution(
+        session=session, principal=principal, cycle_year=cycle_year, outcome=outcome, page=page
     )
+    return make_page(rows, page, key_fn=lambda row: (row.org_code, row.org_code))

@@ -1,5 +1,10 @@
-"""Bodies of the appraisal reports. Every figure about people is disclosure-controlled:
-a count is a rounded number or the marker "*" when suppressed."""
+"""Bodies of the appraisal reports.
+
+Every figure about people is disclosure-controlled by ``shared.disclosure`` (NHS Digital's
+secondary-care rule): a count of 1 to 7 is the marker "*", any other count is rounded to the
+nearest 5, rates come from the rounded counts, and a lone suppressed figure in a group gets a
+second one suppressed beside it so it cannot be worked out by subtraction.
+"""
 
 from datetime import date
 from enum import StrEnum
@@ -22,12 +27,8 @@ class OutcomeKind(StrEnum):
     BEHAVIOUR = "behaviour"
 
 
-class Disclosure(BaseModel):
-    rule: str = Field(examples=["counts of 1 to 7 suppressed (*), others rounded to the nearest 5"])
-    secondary_suppression: str
-
-
 class CompletionRow(BaseModel):
+    cycle_year: int
     code: str
     name: str
     level: GroupLevel
@@ -35,13 +36,6 @@ class CompletionRow(BaseModel):
     due: ControlledFigure = Field(description="People due an appraisal in the cycle")
     completed: ControlledFigure
     completion_rate: ControlledRate = Field(description="Percent, from the controlled counts")
-
-
-class CompletionReport(BaseModel):
-    cycle_year: int
-    level: GroupLevel
-    disclosure: Disclosure
-    rows: list[CompletionRow]
 
 
 class OverdueAppraisal(BaseModel):
@@ -63,6 +57,7 @@ class Distribution(BaseModel):
 
 class VariationTest(BaseModel):
     method: str
+    threshold: float = Field(description="Flagged when the p-value is below it")
     degrees_of_freedom: int | None
     p_value_band: Literal["<0.001", "<0.01", ">=0.01"] | None = Field(
         description="The p-value as a band: exact values, worked out on the true counts, could "
@@ -74,18 +69,11 @@ class VariationTest(BaseModel):
 
 
 class OrganisationDistribution(BaseModel):
+    cycle_year: int
+    outcome: OutcomeKind
     org_code: str
     name: str
     region_code: str
     organisation: Distribution
-    region: Distribution
+    region: Distribution = Field(description="The whole region, this organisation included")
     test: VariationTest
-
-
-class OutcomeDistributionReport(BaseModel):
-    cycle_year: int
-    outcome: OutcomeKind
-    outcomes: list[str]
-    significance_threshold: float
-    disclosure: Disclosure
-    organisations: list[OrganisationDistribution]

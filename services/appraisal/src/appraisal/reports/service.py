@@ -5,9 +5,9 @@ reach, so a figure is the same whoever asks and secondary suppression is decided
 member of a group in view.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,13 +18,10 @@ from appraisal.people import domain as people_domain
 from appraisal.people.models import Person
 from appraisal.reports import domain
 from appraisal.reports.schemas import (
-    CompletionReport,
     CompletionRow,
-    Disclosure,
     Distribution,
     GroupLevel,
     OrganisationDistribution,
-    OutcomeDistributionReport,
     OutcomeKind,
     VariationTest,
 )
@@ -38,12 +35,7 @@ COMPLETED = "completed"
 CANCELLED = "cancelled"
 OUTCOMES = ["exceeds", "meets", "partially_meets", "not_met"]
 NATIONAL = "national"
-DISCLOSURE = Disclosure(
-    rule="NHS Digital secondary-care rule: counts of 1 to 7 suppressed (*), others rounded "
-    "to the nearest 5; rates from the rounded counts",
-    secondary_suppression="within each ICB (trusts), region (ICBs) and nationally (regions), "
-    "and within each distribution, a lone suppressed figure has a second one suppressed",
-)
+RowT = TypeVar("RowT")
 
 
 def _parent(org_code: str, level: GroupLevel) -> str:
@@ -81,9 +73,21 @@ def _visible_groups(principal: Principal, level: GroupLevel, codes: Sequence[str
     return sorted(code for code in codes if code in visible)
 
 
+def _page_of(rows: Sequence[RowT], key: Callable[[RowT], str], page: PageParams) -> list[RowT]:
+    """The rows of one page, ordered by code: a report is worked out whole, then paged."""
+    after = None if page.after is None else str(page.after[0])
+    ordered = sorted(rows, key=key)
+    return [row for row in ordered if after is None or key(row) > after][: page.limit + 1]
+
+
 async def completion(
-    *, session: AsyncSession, principal: Principal, cycle_year: int, level: GroupLevel
-) -> CompletionReport:
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    cycle_year: int,
+    level: GroupLevel,
+    page: PageParams,
+) -> list[CompletionRow]:
     # Due: everyone employed now (the people directory) and everyone with a live appraisal in
     # the cycle, each person counted once per organisation.
     population = union(
@@ -130,6 +134,7 @@ async def completion(
         parent = _parent(code, level)
         rows.append(
             CompletionRow(
+                cycle_year=cycle_year,
                 code=code,
                 name=organisation.name if organisation else code,
                 level=level,
@@ -141,7 +146,7 @@ async def completion(
                 ).to_json(),
             )
         )
-    return CompletionReport(cycle_year=cycle_year, level=level, disclosure=DISCLOSURE, rows=rows)
+    return _page_of(rows, lambda row: row.code, page)
 
 
 async def overdue_for_manager(
@@ -206,8 +211,13 @@ def _band(p_value: float | None) -> Literal["<0.001", "<0.01", ">=0.01"] | None:
 
 
 async def outcome_distribution(
-    *, session: AsyncSession, principal: Principal, cycle_year: int, outcome: OutcomeKind
-) -> OutcomeDistributionReport:
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    cycle_year: int,
+    outcome: OutcomeKind,
+    page: PageParams,
+) -> list[OrganisationDistribution]:
     column = (
         Appraisal.performance_outcome
         if outcome is OutcomeKind.PERFORMANCE
@@ -249,6 +259,8 @@ async def outcome_distribution(
         organisation = get_organisation(org_code)
         organisations.append(
             OrganisationDistribution(
+                cycle_year=cycle_year,
+                outcome=outcome,
                 org_code=org_code,
                 name=organisation.name if organisation else org_code,
                 region_code=region,
@@ -257,6 +269,7 @@ async def outcome_distribution(
                 test=VariationTest(
                     method="Pearson chi-squared test of homogeneity, organisation against the "
                     "rest of its region",
+                    threshold=domain.SIGNIFICANCE_THRESHOLD,
                     degrees_of_freedom=result.degrees_of_freedom,
                     p_value_band=_band(result.p_value),
                     flagged=bool(result.significant),
@@ -265,11 +278,4 @@ async def outcome_distribution(
                 ),
             )
         )
-    return OutcomeDistributionReport(
-        cycle_year=cycle_year,
-        outcome=outcome,
-        outcomes=OUTCOMES,
-        significance_threshold=domain.SIGNIFICANCE_THRESHOLD,
-        disclosure=DISCLOSURE,
-        organisations=organisations,
-    )
+    return _page_of(organisations, lambda row: row.org_code, page)
