@@ -32,6 +32,9 @@ from devstack.testing import ALL_SCOPES, SERVICES
 from shared.settings import DEVELOPMENT_JWT_SECRET
 
 PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics"}
+# Verifying a credential needs no account (standards, decision 0009): the issuer's profile, its
+# public keys and the revocation status lists are public, so no token is read there at all.
+PUBLIC_PATHS |= {"/v1/issuer", "/v1/issuer/jwks.json", "/v1/status-lists/{list_number}"}
 PLACEHOLDER = re.compile(r"{([^}:]+)(:[^}]*)?}")
 SAMPLE_VALUES = {"org_code": "RR8", "person_id": "P1000", "code": "NLA-MARY-SEACOLE"}
 PROBLEM = "application/problem+json"
