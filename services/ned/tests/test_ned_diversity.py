@@ -26,7 +26,8 @@ PROBLEM = "application/problem+json"
 # RR8's board: 14 voting members (chair, 8 NEDs, 5 executives) and a non-voting associate NED.
 # Ethnicity of the voting members: 9 White, 3 BME, 2 not stated. Sex: 8 women, 6 men.
 # Disability: 1 disabled, 11 not, 2 not declared.
-LEEDS_BOARD: list[tuple[str, bool, str, str, str]] = (
+Member = tuple[str, bool, str, str | None, str]
+LEEDS_BOARD: list[Member] = (
     [("chair", True, "female", "A", "no")]
     + [("non_executive", True, "female", "A", "no")] * 5
     + [("non_executive", True, "male", "H", "no")] * 2
@@ -34,14 +35,16 @@ LEEDS_BOARD: list[tuple[str, bool, str, str, str]] = (
     + [("chief_executive", True, "female", "B", "yes")]
     + [("executive", True, "male", "A", "no")] * 2
     + [("executive", True, "female", "N", "no")]
-    + [("executive", True, "male", None, "not_declared")]  # type: ignore[list-item]
+    + [("executive", True, "male", None, "not_declared")]
     + [("associate_non_executive", False, "female", "M", "no")]
 )
 
 
-def candidate(person_id: str, org_code: str, sex: str, ethnic: str | None, disability: str):
+def candidate(
+    person_id: str, org_code: str, sex: str, ethnic: str | None, disability: str
+) -> tuple[Candidate, CandidateProtectedCharacteristics]:
     candidate_id = uuid.uuid4()
-    return [
+    return (
         Candidate(
             id=candidate_id,
             person_id=person_id,
@@ -56,12 +59,10 @@ def candidate(person_id: str, org_code: str, sex: str, ethnic: str | None, disab
         CandidateProtectedCharacteristics(
             candidate_id=candidate_id, sex=sex, ethnic_category=ethnic, disability=disability
         ),
-    ]
+    )
 
 
-async def seed_board(
-    ned: Any, org_code: str, members: list[tuple[str, bool, str, str, str]]
-) -> None:
+async def seed_board(ned: Any, org_code: str, members: list[Member]) -> None:
     async with ned.db.session() as session, session.begin():
         for n, (role, voting, sex, ethnic, disability) in enumerate(members):
             person_id = f"{org_code}-{n}-{uuid.uuid4().hex[:6]}"

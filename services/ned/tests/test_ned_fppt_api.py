@@ -96,6 +96,9 @@ async def test_annual_tests_signed_off_submitted_and_every_read_audited(start_se
             headers=LEEDS,
         )
         assert missing.status_code == 428
+        # The board's records name C100 as chair: nobody else signs as chair.
+        impostor = await sign_off(ned, ned_test, "N300", "chair")
+        assert impostor.status_code == 422 and "someone else" in impostor.json()["detail"]
         passed = await sign_off(ned, ned_test, "C100", "chair")
         assert passed.status_code == 200, passed.text
         assert passed.json()["status"] == "passed" and passed.json()["outcome"] == "pass"
@@ -237,3 +240,32 @@ async def test_an_organisation_sets_its_own_checks(start_service) -> None:
             checks=[c for c in all_checks() if c["check"] in fewer["annual_checks"]],
         )
         assert (await sign_off(ned, created, "C1", "chair")).json()["outcome"] == "pass"
+
+
+async def test_checks_are_recorded_as_they_come_in_until_sign_off(start_service) -> None:
+    async with start_service("ned") as ned:
+        created = await annual(
+            ned, "N500", "non_executive", checks=all_checks()[:2], attested_lcf_domains=[]
+        )
+        url = f"/v1/fppt/assessments/{created.json()['id']}"
+        body = {"checks": all_checks(), "attested_lcf_domains": [d.value for d in LcfDomain]}
+        stale = await ned.client.patch(
+            url, json=body, headers={**LEEDS, "If-Match": '"9-0000000000000000"'}
+        )
+        assert stale.status_code == 412
+        patched = await ned.client.patch(
+            url, json=body, headers={**LEEDS, "If-Match": created.headers["ETag"]}
+        )
+        assert patched.status_code == 200, patched.text
+        assert len(patched.json()["checks"]) == len(FpptCheck)
+        assert patched.json()["version"] == 2
+        old_etag = await ned.client.patch(
+            url, json=body, headers={**LEEDS, "If-Match": created.headers["ETag"]}
+        )
+        assert old_etag.status_code == 412
+        signed = await sign_off(ned, patched, "C1", "chair")
+        assert signed.json()["outcome"] == "pass"
+        closed = await ned.client.patch(
+            url, json=body, headers={**LEEDS, "If-Match": signed.headers["ETag"]}
+        )
+        assert closed.status_code == 409 and closed.headers["content-type"] == PROBLEM

@@ -77,10 +77,12 @@ async def appointment_test(
 
 
 async def sign(ned: Any, created: Any, role: str = "chair") -> Any:
+    # NHS England signs with its own token; everyone else through the trust's.
+    headers = NHS_ENGLAND if role == "nhs_england" else LEEDS
     response = await ned.client.post(
         f"/v1/fppt/assessments/{created.json()['id']}/sign-off",
         json={"signed_off_by": "C900", "signed_off_by_role": role},
-        headers={**LEEDS, "If-Match": created.headers["ETag"]},
+        headers={**headers, "If-Match": created.headers["ETag"]},
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -157,6 +159,12 @@ async def test_a_new_chairs_test_is_not_signed_off_by_a_chair(start_service) -> 
             headers={**LEEDS, "If-Match": created.headers["ETag"]},
         )
         assert refused.status_code == 422
+        not_nhse = await ned.client.post(
+            f"/v1/fppt/assessments/{created.json()['id']}/sign-off",
+            json={"signed_off_by": "C900", "signed_off_by_role": "nhs_england"},
+            headers={**LEEDS, "If-Match": created.headers["ETag"]},
+        )
+        assert not_nhse.status_code == 403
         assert (await sign(ned, created, role="nhs_england"))["outcome"] == "pass"
         status = await ned.client.get(f"/v1/appointments/{appointment['id']}", headers=LEEDS)
         assert status.json()["status"] == "active"

@@ -95,8 +95,8 @@ async def board_compliance(
     )
     # The first completion in the cycle is the one the deadline judges.
     first: dict[str, BoardAppraisal] = {}
-    for appraisal in appraisals:
-        first.setdefault(appraisal.person_id, appraisal)
+    for completed in appraisals:
+        first.setdefault(completed.person_id, completed)
     rows = []
     for seat in seats:
         assert seat.holder_person_id is not None

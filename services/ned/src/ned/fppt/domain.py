@@ -177,6 +177,20 @@ def allowed_sign_off_roles(
     return frozenset({SignOffRole.CHAIR})
 
 
+# The committee roles on a seat that make its holder a signatory for the chair's own test.
+SIGNING_COMMITTEE_ROLES: dict[SignOffRole, frozenset[str]] = {
+    SignOffRole.SENIOR_INDEPENDENT_DIRECTOR: frozenset({"senior_independent_director"}),
+    SignOffRole.DEPUTY_CHAIR: frozenset({"deputy_chair", "vice_chair"}),
+}
+
+
+def signer_matches(recorded_holders: Iterable[str], signer: str) -> bool:
+    """Whoever the board's records name in the signing role must be the one who signs; when
+    nobody is recorded (a vacancy, an interim arrangement) the declared role is taken."""
+    holders = set(recorded_holders)
+    return not holders or signer in holders
+
+
 class MemberStatus(StrEnum):
     """A board member's line in the annual submission to the regional director."""
 

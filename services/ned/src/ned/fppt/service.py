@@ -111,9 +111,8 @@ async def put_policy(
     ):
         if domain.FpptCheck.SELF_ATTESTATION not in checks:
             raise invalid_input(f"body.{field}", "self_attestation is always required")
-    ordered = [c for c in domain.ALL_CHECKS]
-    appointment = [c.value for c in ordered if c in set(policy_in.appointment_checks)]
-    annual = [c.value for c in ordered if c in set(policy_in.annual_checks)]
+    appointment = [c.value for c in domain.ALL_CHECKS if c in set(policy_in.appointment_checks)]
+    annual = [c.value for c in domain.ALL_CHECKS if c in set(policy_in.annual_checks)]
     if row is None:
         row = FpptPolicyRow(
             org_code=org_code, appointment_checks=appointment, annual_checks=annual, version=1
@@ -224,6 +223,30 @@ async def update_assessment(
     return assessment
 
 
+async def _check_signer(
+    session: AsyncSession, org_code: str, body: SignOff, principal: Principal
+) -> None:
+    role = body.signed_off_by_role
+    if role is domain.SignOffRole.NHS_ENGLAND:
+        # Signing for NHS England is what its appointing function's tokens carry.
+        principal.require_scopes("ned:appoint")
+        return
+    stmt = select(Seat.holder_person_id).where(
+        Seat.org_code == org_code, Seat.holder_person_id.is_not(None)
+    )
+    if role is domain.SignOffRole.CHAIR:
+        stmt = stmt.where(Seat.role == "chair")
+    else:
+        stmt = stmt.where(
+            Seat.committee_roles.overlap(sorted(domain.SIGNING_COMMITTEE_ROLES[role]))
+        )
+    holders = [h for h in await session.scalars(stmt) if h is not None]
+    if not domain.signer_matches(holders, body.signed_off_by):
+        raise invalid_input(
+            "body.signed_off_by", f"the board's records name someone else as {role.value}"
+        )
+
+
 async def sign_off(
     *,
     uow: UnitOfWork,
@@ -250,6 +273,7 @@ async def sign_off(
         )
     if body.signed_off_by == assessment.person_id:
         raise invalid_input("body.signed_off_by", "nobody signs off their own test")
+    await _check_signer(session, assessment.org_code, body, principal)
     policy, _ = await effective_policy(session, assessment.org_code)
     verdict = domain.judge(
         kind=kind,

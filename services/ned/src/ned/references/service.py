@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import Exists, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ned.fppt import service as fppt_service
@@ -48,7 +48,7 @@ async def create_reference(
     return reference
 
 
-def _released_to(orgs: frozenset[str]):  # type: ignore[no-untyped-def]
+def _released_to(orgs: frozenset[str]) -> Exists:
     return exists().where(
         ReferenceRelease.reference_id == BoardReference.id, ReferenceRelease.to_org_code.in_(orgs)
     )
