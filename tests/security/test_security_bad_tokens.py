@@ -35,6 +35,9 @@ PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics"}
 # Verifying a credential needs no account (standards, decision 0009): the issuer's profile, its
 # public keys and the revocation status lists are public, so no token is read there at all.
 PUBLIC_PATHS |= {"/v1/issuer", "/v1/issuer/jwks.json", "/v1/status-lists/{list_number}"}
+# A multi-source feedback link is its own credential (appraisal, decision 0011): raters without an
+# NHS account answer with the single-use token in the body, and no bearer token is read.
+PUBLIC_PATHS |= {"/v1/feedback-responses"}
 PLACEHOLDER = re.compile(r"{([^}:]+)(:[^}]*)?}")
 SAMPLE_VALUES = {"org_code": "RR8", "person_id": "P1000", "code": "NLA-MARY-SEACOLE"}
 PROBLEM = "application/problem+json"
