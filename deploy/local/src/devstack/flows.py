@@ -435,3 +435,46 @@ async def publish_indicators(
         201,
     ).json()
     return result
+
+
+async def request_feedback(
+    appraisal: httpx.AsyncClient,
+    appraisal_id: str,
+    headers: dict[str, str],
+    *,
+    category: str = "peer",
+    rater_id: str | None = None,
+) -> dict[str, Any]:
+    """Ask a rater for multi-source feedback on an open appraisal; the body holds the rater's
+    single-use ``response_token``."""
+    body: dict[str, Any] = {"category": category}
+    if rater_id is not None:
+        body["rater_id"] = rater_id
+    created: dict[str, Any] = _ok(
+        await appraisal.post(
+            f"/v1/appraisals/{appraisal_id}/feedback-requests", json=body, headers=headers
+        ),
+        201,
+    ).json()
+    return created
+
+
+async def set_hr_flag(
+    appraisal: httpx.AsyncClient,
+    person_id: str,
+    headers: dict[str, str],
+    *,
+    kind: str = "capability",
+    starts_on: str = "2026-01-05",
+    ends_on: str | None = None,
+    org_code: str | None = None,
+) -> dict[str, Any]:
+    """Record a capability process or disciplinary sanction as an HR system would
+    (appraisal:admin)."""
+    body: dict[str, Any] = {"kind": kind, "starts_on": starts_on, "ends_on": ends_on}
+    if org_code is not None:
+        body["org_code"] = org_code
+    flag: dict[str, Any] = _ok(
+        await appraisal.post(f"/v1/people/{person_id}/hr-flags", json=body, headers=headers), 201
+    ).json()
+    return flag
