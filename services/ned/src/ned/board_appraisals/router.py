@@ -7,6 +7,7 @@ from ned.board_appraisals import domain
 from ned.board_appraisals import service as board_appraisal_service
 from ned.board_appraisals.schemas import BoardAppraisalComplianceRead, MemberAppraisalRead
 from ned.boards import domain as board_domain
+from ned.fppt.schemas import IsoDate
 from shared.app import SessionDep
 from shared.http.auth import Principal, require_scopes
 from shared.http.problems import NotFound
@@ -16,6 +17,12 @@ router = APIRouter(prefix="/v1/boards", tags=["board appraisals"])
 
 OrgCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{3,5}$", examples=["RR8"])]
 NedReader = Annotated[Principal, Depends(require_scopes("ned:read"))]
+
+
+AsOf = Annotated[
+    IsoDate | None,
+    Query(description="Judge deadlines on this day (YYYY-MM-DD); default today"),
+]
 
 
 def current_cycle_year(today: date) -> int:
@@ -29,9 +36,7 @@ async def get_board_appraisal_compliance(
     principal: NedReader,
     session: SessionDep,
     cycle_year: Annotated[int | None, Query(ge=2000, le=2200)] = None,
-    as_of: Annotated[
-        date | None, Query(description="Judge deadlines on this day; default today")
-    ] = None,
+    as_of: AsOf = None,
 ) -> BoardAppraisalComplianceRead:
     """Each current board member's appraisal for the cycle: appraised, appraised late, due,
     overdue against 30 June (chairs) or 30 September (NEDs) for NHS trusts and ICBs, or held

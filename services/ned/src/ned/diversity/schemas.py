@@ -3,10 +3,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from ned.diversity.domain import GROUPS, Dimension
 from ned.diversity.events import CompositionGroup
+from ned.fppt.schemas import IsoDate
 
 Count = int | Literal["*"]
 Share = float | Literal["*"] | None
@@ -28,8 +29,8 @@ class BaselineOrigin(StrEnum):
 class BaselineUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of: date
-    counts: dict[Dimension, dict[str, int]] = Field(
+    as_of: IsoDate
+    counts: dict[Dimension, dict[str, StrictInt]] = Field(
         description="Headcount per group for each dimension given",
         examples=[{"ethnicity": {"white": 5200, "bme": 2100, "unknown": 300}}],
     )

@@ -1,8 +1,9 @@
+import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ned.fppt.domain import (
     AssessmentKind,
@@ -16,6 +17,17 @@ from ned.fppt.domain import (
     SubjectRole,
 )
 
+
+def _calendar_date(value: Any) -> Any:
+    # Lax parsing would take 0 or "0" for 1 January 1970; a date is written out in full.
+    if not isinstance(value, date) and not (
+        isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+    ):
+        raise ValueError("a date written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_calendar_date)]
 PersonId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,20}$", examples=["10042"])]
 OrgCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{3,5}$", examples=["RR8"])]
 Year = Annotated[int, Field(ge=2023, le=2100, description="Financial year: 2026 is 2026/27")]
@@ -26,7 +38,7 @@ class CheckIn(BaseModel):
 
     check: FpptCheck
     result: CheckResult
-    checked_on: date
+    checked_on: IsoDate
     evidence_location: str = Field(
         min_length=1,
         max_length=300,

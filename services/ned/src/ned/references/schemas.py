@@ -2,9 +2,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from ned.fppt.domain import SignOffRole, SubjectRole
+from ned.fppt.schemas import IsoDate
 from ned.references.domain import LeavingReason, MatterKind, MatterStatus, ReleasePurpose
 
 PersonId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,20}$", examples=["10042"])]
@@ -18,8 +19,8 @@ class Matter(BaseModel):
 
     kind: MatterKind
     status: MatterStatus
-    raised_on: date
-    closed_on: date | None = None
+    raised_on: IsoDate
+    closed_on: IsoDate | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -35,14 +36,14 @@ class ReferenceCreate(BaseModel):
 
     person_id: PersonId
     org_code: OrgCode = Field(description="The organisation whose board the person leaves")
-    date_of_birth: date = Field(description="Only to keep the reference until the 75th birthday")
+    date_of_birth: IsoDate = Field(description="Only to keep the reference until the 75th birthday")
     board_role: SubjectRole
     role_title: str = Field(min_length=1, max_length=200)
-    served_from: date
-    served_to: date
+    served_from: IsoDate
+    served_to: IsoDate
     leaving_reason: LeavingReason
     matters: list[Matter] = Field(default_factory=list, max_length=50)
-    fit_and_proper_concerns: bool
+    fit_and_proper_concerns: StrictBool
     statement: str | None = Field(default=None, max_length=4000)
     referee_role: SignOffRole | SubjectRole = Field(
         description="Who gives the reference: usually the chair; for a chair, the SID or deputy"
