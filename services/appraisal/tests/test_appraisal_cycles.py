@@ -209,3 +209,54 @@ async def test_board_appraisals_bring_their_members_into_the_board_cycle(
             headers=LEEDS_ADMIN,
         )
         assert wrong.status_code == 422, wrong.text
+
+
+async def test_the_organisation_moves_its_window_with_if_match(start_service: Any) -> None:
+    async with start_service("appraisal") as svc:
+        created = await create_cycle(svc, headers=LEEDS_ADMIN, org_code=LEEDS, cycle_year=2026)
+        assert created.status_code == 201, created.text
+        url, etag = f"/v1/cycles/{created.json()['id']}", created.headers["ETag"]
+
+        missing = await svc.client.patch(
+            url, json={"completion_deadline": "2027-02-28"}, headers=LEEDS_ADMIN
+        )
+        assert missing.status_code == 428
+        moved = await svc.client.patch(
+            url,
+            json={"window_closes": "2027-02-28"},
+            headers={**LEEDS_ADMIN, "If-Match": etag},
+        )
+        assert moved.status_code == 200, moved.text
+        # The deadline was the window's close, so it moves with it.
+        assert moved.json()["window_closes"] == "2027-02-28"
+        assert moved.json()["completion_deadline"] == "2027-02-28"
+        assert moved.json()["version"] == 2
+        stale = await svc.client.patch(
+            url,
+            json={"completion_deadline": "2027-01-31"},
+            headers={**LEEDS_ADMIN, "If-Match": etag},
+        )
+        assert stale.status_code == 412 and stale.headers["content-type"] == PROBLEM
+        backwards = await svc.client.patch(
+            url,
+            json={"window_closes": "2026-01-01"},
+            headers={**LEEDS_ADMIN, "If-Match": moved.headers["ETag"]},
+        )
+        assert backwards.status_code == 422, backwards.text
+        national_deadline = await svc.client.patch(
+            url,
+            json={"ned_submission_deadline": "2027-12-31"},
+            headers={**LEEDS_ADMIN, "If-Match": moved.headers["ETag"]},
+        )
+        assert national_deadline.status_code == 422
+        foreign = await svc.client.patch(
+            url,
+            json={"completion_deadline": "2027-01-31"},
+            headers={
+                **auth("appraisal:read appraisal:admin", org=GUYS),
+                "If-Match": moved.headers["ETag"],
+            },
+        )
+        assert foreign.status_code == 403 and LEEDS not in foreign.text
+        current = await svc.client.get(url, headers=LEEDS_ADMIN)
+        assert current.headers["ETag"] == moved.headers["ETag"]

@@ -6,11 +6,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.cycles import service as cycle_service
 from appraisal.cycles.domain import MemberStatus
-from appraisal.cycles.schemas import FIRST_CYCLE_YEAR, CycleCreate, CycleRead, MemberRead
+from appraisal.cycles.schemas import (
+    FIRST_CYCLE_YEAR,
+    CycleCreate,
+    CyclePatch,
+    CycleRead,
+    MemberRead,
+)
 from appraisal.templates.domain import AppraisalKind
-from shared.app import DatabaseDep, SessionDep
+from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
 from shared.http.auth import Principal, require_scopes
-from shared.http.etag import make_etag, set_etag
+from shared.http.etag import IfMatchHeader, make_etag, set_etag
 from shared.http.idempotency import IdempotencyKeyHeader, run_idempotent
 from shared.http.pagination import Page, PageQuery, make_page
 
@@ -80,6 +86,32 @@ async def get_cycle(
     counts = await cycle_service.active_population(session, [cycle.id])
     set_etag(response, cycle.id, cycle.version)
     return CycleRead.from_model(cycle, counts.get(cycle.id, 0))
+
+
+@router.patch("/{cycle_id}", response_model=CycleRead)
+async def update_cycle(
+    cycle_id: uuid.UUID,
+    patch: CyclePatch,
+    if_match: IfMatchHeader,
+    principal: Admin,
+    uow: UnitOfWorkDep,
+    response: Response,
+) -> CycleRead:
+    """Move the organisation's window or completion deadline (If-Match: the cycle's ETag).
+
+    NHS England's submission deadlines come from the organisation type and cannot be changed."""
+    cycle = await cycle_service.update_cycle(
+        session=uow.session,
+        principal=principal,
+        cycle_id=cycle_id,
+        if_match=if_match,
+        patch=patch,
+    )
+    counts = await cycle_service.active_population(uow.session, [cycle.id])
+    body = CycleRead.from_model(cycle, counts.get(cycle.id, 0))
+    await uow.commit()
+    set_etag(response, body.id, body.version)
+    return body
 
 
 @router.get("/{cycle_id}/population", response_model=Page[MemberRead])

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from appraisal.cycles.domain import MemberStatus
 from appraisal.cycles.models import AppraisalCycle, CycleMember
@@ -31,6 +31,25 @@ class CycleCreate(BaseModel):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+
+class CyclePatch(BaseModel):
+    """The organisation's own window and deadline; NHS England's deadlines are not editable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window_opens: date | None = None
+    window_closes: date | None = None
+    completion_deadline: date | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class CycleRead(BaseModel):

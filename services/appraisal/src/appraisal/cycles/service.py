@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from appraisal.cycles import domain
 from appraisal.cycles.domain import MembershipChange, MemberStatus
 from appraisal.cycles.models import AppraisalCycle, CycleMember
-from appraisal.cycles.schemas import CycleCreate
+from appraisal.cycles.schemas import CycleCreate, CyclePatch
 from appraisal.people import domain as people_domain
 from appraisal.people.models import Person
 from appraisal.templates.domain import AppraisalKind
 from shared.http.auth import Principal
+from shared.http.etag import IfMatchPrecondition, check_version
 from shared.http.pagination import PageParams, paginate
 from shared.http.problems import (
     Conflict,
@@ -27,7 +28,7 @@ from shared.http.problems import (
     invalid_input,
     problem_type,
 )
-from shared.reference.organisations import get_organisation
+from shared.reference.organisations import OrgType, get_organisation
 
 
 async def create_cycle(
@@ -37,21 +38,14 @@ async def create_cycle(
     organisation = get_organisation(cycle_in.org_code)
     if organisation is None:
         raise invalid_input("body.org_code", f"{cycle_in.org_code} is not a known NHS organisation")
-    try:
-        plan = domain.plan_cycle(
-            org_type=organisation.org_type,
-            cycle_year=cycle_in.cycle_year,
-            kind=cycle_in.kind,
-            window_opens=cycle_in.window_opens,
-            window_closes=cycle_in.window_closes,
-            completion_deadline=cycle_in.completion_deadline,
-        )
-    except domain.CycleRefused as refused:
-        raise UnprocessableEntity(
-            str(refused),
-            type=problem_type("cycle-refused"),
-            errors=[FieldError(path=refused.path, message=str(refused), type=refused.rule)],
-        ) from None
+    plan = _plan(
+        organisation.org_type,
+        cycle_in.cycle_year,
+        cycle_in.kind,
+        cycle_in.window_opens,
+        cycle_in.window_closes,
+        cycle_in.completion_deadline,
+    )
     existing = await find_cycle(
         session=session,
         org_code=cycle_in.org_code,
@@ -82,6 +76,79 @@ async def create_cycle(
         raise _duplicate(cycle_in, None) from None
     if cycle_in.kind is AppraisalKind.STAFF:
         await _populate(session, cycle)
+    return cycle
+
+
+def _plan(
+    org_type: OrgType,
+    cycle_year: int,
+    kind: AppraisalKind,
+    window_opens: date | None,
+    window_closes: date | None,
+    completion_deadline: date | None,
+) -> domain.CyclePlan:
+    try:
+        return domain.plan_cycle(
+            org_type=org_type,
+            cycle_year=cycle_year,
+            kind=kind,
+            window_opens=window_opens,
+            window_closes=window_closes,
+            completion_deadline=completion_deadline,
+        )
+    except domain.CycleRefused as refused:
+        raise UnprocessableEntity(
+            str(refused),
+            type=problem_type("cycle-refused"),
+            errors=[FieldError(path=refused.path, message=str(refused), type=refused.rule)],
+        ) from None
+
+
+async def update_cycle(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    cycle_id: uuid.UUID,
+    if_match: IfMatchPrecondition,
+    patch: CyclePatch,
+) -> AppraisalCycle:
+    """Move the organisation's window or completion deadline; the rules of creation apply."""
+    expected = if_match.version_for(cycle_id)
+    cycle = await session.scalar(
+        select(AppraisalCycle)
+        .where(AppraisalCycle.id == cycle_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if cycle is None:
+        raise NotFound(f"cycle {cycle_id} does not exist")
+    # Reach before version, so a caller without reach learns nothing about the cycle.
+    if not principal.can_see_org(cycle.org_code):
+        raise Forbidden(f"This token does not reach the organisation of cycle {cycle_id}")
+    check_version(cycle.version, expected)
+    organisation = get_organisation(cycle.org_code)
+    assert organisation is not None  # it was known when the cycle was created
+    changes = {name: getattr(patch, name) for name in patch.model_fields_set}
+    opens = changes.get("window_opens", cycle.window_opens)
+    closes = changes.get("window_closes", cycle.window_closes)
+    # A deadline left alone follows a moved window only when it was the window's close.
+    deadline = changes.get(
+        "completion_deadline",
+        closes if cycle.completion_deadline == cycle.window_closes else cycle.completion_deadline,
+    )
+    plan = _plan(
+        organisation.org_type,
+        cycle.cycle_year,
+        AppraisalKind(cycle.kind),
+        opens,
+        closes,
+        deadline,
+    )
+    cycle.window_opens = plan.window_opens
+    cycle.window_closes = plan.window_closes
+    cycle.completion_deadline = plan.completion_deadline
+    cycle.version += 1
+    await session.flush()
     return cycle
 
 
