@@ -53,7 +53,27 @@ from devstack.testing import ALL_SCOPES, SERVICES, RunningService, auth, eventua
 PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics"}
 PROBLEM = "application/problem+json"
 # See the module docstring: organisation-neutral data every reader may see.
-NATIONAL_REFERENCE_PREFIXES = ("/v1/programmes", "/v1/providers")
+# The national appraisal template (/v1/templates) is one document for every organisation: it
+# names sections and scales, never anyone's staff or answers (local questions are per org).
+# Frameworks of standards (/v1/frameworks) and the bundles of programmes that meet a level
+# (/v1/bundles) are the national curriculum: standards and programmes, nobody's records.
+# The issuer's profile and keys (/v1/issuer), the credential status lists (/v1/status-lists:
+# anonymous bitstrings, public by design) and the eligibility policies (/v1/eligibility/policies:
+# what each level requires, the same for everyone) hold nothing of any organisation's staff.
+NATIONAL_REFERENCE_PREFIXES = (
+    "/v1/issuer",
+    "/v1/status-lists",
+    "/v1/eligibility/policies",
+    "/v1/programmes",
+    "/v1/providers",
+    "/v1/templates",
+    "/v1/frameworks",
+    "/v1/bundles",
+    # Talent: the readiness policy is one national rule set, and a replay is the state of the
+    # service's own consumer; neither holds anything of an organisation or a person.
+    "/v1/readiness-policies",
+    "/v1/admin/replays",
+)
 # Paging parameters carry no data of anyone's; every other query parameter is looked up.
 PAGING = {"limit", "cursor"}
 PLACEHOLDER = re.compile(r"{([^}:]+)(?::[^}]*)?}")
@@ -130,6 +150,12 @@ async def seed_talent(talent: RunningService, seeds: Seeds) -> None:
         records.add("goal_id", goal.json()["id"])
         publication = await flows.publish_indicators(talent.client, code, SEEDER)
         records.add("publication_id", publication["id"])
+        # A critical post whose succession plan names the organisation's person.
+        plan = await flows.succession_plan(talent.client, code, SEEDER)
+        candidate = await flows.succession_candidate(talent.client, plan["id"], person, SEEDER)
+        records.add("post_id", plan["post_id"])
+        records.add("plan_id", plan["id"])
+        records.add("candidate_id", candidate["id"])
         read = await talent.client.get(
             f"/v1/people/{person}/protected-characteristics", headers=SEEDER
         )
@@ -137,6 +163,10 @@ async def seed_talent(talent: RunningService, seeds: Seeds) -> None:
         # The oversight report of the organisation itself ({scope}/{code}).
         records.values["scope"] = "organisation"
         records.values["code"] = code
+    seeds.national["readiness-policies/{version}"] = "2026.1"
+    replay = await talent.client.post("/v1/admin/replays", headers=SEEDER)
+    assert replay.status_code == 202, replay.text
+    seeds.national["replay_id"] = replay.json()["id"]
 
 
 async def seed_standards(standards: RunningService, seeds: Seeds) -> None:
@@ -155,34 +185,189 @@ async def seed_standards(standards: RunningService, seeds: Seeds) -> None:
         assert record["credential"] is not None, record
         records.add("record_id", record["id"])
         records.add("credential_id", record["credential"]["credential_id"])
+    # Eligibility is asked for a level; the first status list holds the seeded credentials.
+    seeds.national["level"] = "senior"
+    seeds.national["status-lists/{list_number}"] = "0"
+    seeds.national["policies/{version}"] = "2026.1"
+    seeds.national["frameworks/{code}"] = "LCF-BOARD"
+    seeds.national["versions/{version}"] = "2024"
+    seeds.national["bundles/{code}"] = "BUNDLE-FIRST-LINE"
+    for records in seeds.own.values():
+        # Compliance rests on the people projection, fed only by talent's person.changed: the
+        # person goes in through the service's own handler, as the consumer would put them.
+        await _into_standards_people(standards, records.person_id, records.org.code)
+
+
+async def _into_standards_people(standards: RunningService, person_id: str, org_code: str) -> None:
+    from datetime import UTC, datetime
+
+    from shared.events.cloudevents import Envelope
+    from standards.people.events import PersonChanged
+    from standards.people.handlers import on_person_changed
+
+    event = PersonChanged(person_id=person_id, org_code=org_code, start_date="2019-04-01")
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        source="/leadership/talent",
+        type=PersonChanged.event_type(),
+        time=datetime.now(UTC),
+        subject=None,
+        data=event.model_dump(mode="json"),
+    )
+    async with standards.db.session() as session, session.begin():
+        await on_person_changed(session, envelope, event)
 
 
 async def seed_appraisal(appraisal: RunningService, seeds: Seeds) -> None:
+    seeds.national["templates/{version}"] = "2025.1"
     for records in seeds.own.values():
         completed = await flows.complete_appraisal(
             appraisal.client, records.person_id, SEEDER, org_code=records.org.code
         )
         records.add("appraisal_id", completed["id"])
+        # A board cycle gains its members through their board appraisals, so its population
+        # holds this organisation's person without the people projection.
+        cycle = await flows.open_appraisal_cycle(
+            appraisal.client, records.org.code, SEEDER, cycle_year=2025, kind="board"
+        )
+        records.add("cycle_id", cycle["id"])
+        board = await flows.open_board_appraisal(
+            appraisal.client, records.person_id, SEEDER, org_code=records.org.code, cycle_year=2025
+        )
+        records.markers.add(board["id"])
+        question = await flows.add_local_question(appraisal.client, records.org.code, SEEDER)
+        records.markers.add(question["id"])
+        # Feedback is asked while an appraisal is open, so the appraisal routes are probed with
+        # the open board appraisal, which carries a feedback request and, moved on to
+        # preparation, a history.
+        await flows.request_feedback(appraisal.client, board["id"], SEEDER, category="peer")
+        shown = await appraisal.client.get(f"/v1/appraisals/{board['id']}", headers=SEEDER)
+        moved = await appraisal.client.post(
+            f"/v1/appraisals/{board['id']}/transitions",
+            json={"to": "preparation"},
+            headers={**SEEDER, "If-Match": shown.headers["ETag"]},
+        )
+        assert moved.status_code == 200, moved.text
+        records.add("appraisal_id", board["id"])
+        flag = await flows.set_hr_flag(
+            appraisal.client, records.person_id, SEEDER, org_code=records.org.code
+        )
+        records.add("flag_id", flag["id"])
+        # The people projection is fed only by talent's events and has no API: the person and
+        # a report of theirs go in through its event handler, as the consumer would put them.
+        report_id = f"{records.person_id}R"
+        await _into_people_projection(appraisal, records.person_id, records.org.code, None)
+        await _into_people_projection(appraisal, report_id, records.org.code, records.person_id)
+        records.markers.add(report_id)
+        records.add("overdue-appraisals/{manager_id}", records.person_id)
+        # A year, not a marker of this organisation's records: both organisations share it.
+        records.values["appraisal-completion/{cycle_year}"] = "2026"
+        records.values["outcome-distribution/{cycle_year}"] = "2026"
+
+
+async def _into_people_projection(
+    appraisal: RunningService, person_id: str, org_code: str, line_manager_id: str | None
+) -> None:
+    from datetime import UTC, datetime
+
+    from appraisal.people import service as people_service
+    from appraisal.people.events import PersonChanged
+    from shared.events.cloudevents import Envelope
+
+    event = PersonChanged(
+        person_id=person_id,
+        org_code=org_code,
+        line_manager_id=line_manager_id,
+        is_line_manager=line_manager_id is None,
+    )
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        source="/leadership/talent",
+        type=PersonChanged.event_type(),
+        time=datetime.now(UTC),
+        subject=None,
+        data=event.model_dump(mode="json"),
+    )
+    async with appraisal.db.session() as session, session.begin():
+        await people_service.record_person_changed(session=session, event=event, envelope=envelope)
 
 
 async def seed_ned(ned: RunningService, seeds: Seeds) -> None:
-    # The ned service has no API that writes seats yet (boards come from the reference data),
-    # so the seats are written through its own model; replace this with the API once it exists.
-    from ned.boards.models import Seat
-
-    async with ned.db.session() as session, session.begin():
-        for records in seeds.own.values():
-            seat = Seat(
-                id=uuid.uuid4(),
-                org_code=records.org.code,
-                role="non_executive",
-                title="Non-executive director",
-                voting=True,
-                holder_person_id=records.person_id,
-                version=1,
-            )
-            session.add(seat)
-            records.markers.add(str(seat.id))
+    # Through the API, per organisation: a seat held by the organisation's person (appointed by
+    # the entitled body, in force once its FPPT passed), an NHS England tenure extension, a
+    # pool candidate with declared characteristics, and a campaign with one application. Leeds
+    # is an NHS trust (NHS England appoints); Guy's a foundation trust (its governors do).
+    for records in seeds.own.values():
+        code, person = records.org.code, records.person_id
+        appointing = SEEDER if code == LEEDS.code else auth(ALL_SCOPES, org=code)
+        seat = await flows.ned_seat(ned.client, code, SEEDER)
+        records.add("seat_id", seat["id"])
+        appointment = await flows.ned_appointment(
+            ned.client, code, seat["id"], person, appointing
+        )
+        await flows.pass_appointment_fppt(ned.client, appointment, appointing)
+        records.add("appointment_id", appointment["id"])
+        extension = await ned.client.post(
+            "/v1/tenure-extensions",
+            json={
+                "org_code": code,
+                "person_id": person,
+                "extends_to": "2036-03-31",
+                "reason_code": "board_stability",
+            },
+            headers=SEEDER,
+        )
+        assert extension.status_code == 201, extension.text
+        records.add("extension_id", extension.json()["id"])
+        candidate = await flows.ned_candidate(ned.client, person, code, SEEDER)
+        records.add("candidate_id", candidate["id"])
+        declared = await ned.client.put(
+            f"/v1/candidates/{candidate['id']}/protected-characteristics",
+            json={"sex": "female", "ethnic_category": "N", "disability": "no"},
+            headers=SEEDER,
+        )
+        assert declared.status_code == 200, declared.text
+        vacant = await flows.ned_seat(ned.client, code, SEEDER)
+        vacancy = await flows.ned_vacancy(ned.client, code, vacant["id"], appointing)
+        records.add("vacancy_id", vacancy["id"])
+        application = await ned.client.post(
+            f"/v1/vacancies/{vacancy['id']}/applications",
+            json={"candidate_id": candidate["id"]},
+            headers=appointing,
+        )
+        assert application.status_code == 201, application.text
+        records.add("application_id", application.json()["id"])
+        # The term-end forecast of the organisation's own region: a value, not a marker, since
+        # the other organisation's records never name this region anyway.
+        records.values["regions/{region_code}"] = records.org.region
+    # FPPT records, board references and board composition publications of each organisation;
+    # the read of each test leaves a line in the FPPT audit trail, which is listed too. A
+    # reference released to a third organisation of the owner's region lists its release.
+    third_party = {"RR8": "RXF", "RJ1": "RYJ"}
+    for records in seeds.own.values():
+        code, person = records.org.code, records.person_id
+        assessment = await flows.open_annual_fppt(ned.client, person, code, SEEDER)
+        records.add("assessment_id", assessment["id"])
+        read = await ned.client.get(f"/v1/fppt/assessments/{assessment['id']}", headers=SEEDER)
+        assert read.status_code == 200, read.text
+        submission = await ned.client.post(
+            "/v1/fppt/submissions", json={"org_code": code, "year": 2026}, headers=SEEDER
+        )
+        assert submission.status_code == 201, submission.text
+        records.add("submission_id", submission.json()["id"])
+        reference = await flows.write_board_reference(ned.client, person, code, SEEDER)
+        records.add("reference_id", reference["id"])
+        released = await ned.client.post(
+            f"/v1/board-references/{reference['id']}/releases",
+            json={"to_org_code": third_party[code]},
+            headers=SEEDER,
+        )
+        assert released.status_code == 201, released.text
+        published = await ned.client.post(
+            f"/v1/diversity/{code}/board-composition/publications", headers=SEEDER
+        )
+        assert published.status_code == 201, published.text
+    seeds.national["baselines/{source}"] = "workforce"
 
 
 SEEDERS: dict[str, Seeder] = {

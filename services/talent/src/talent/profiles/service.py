@@ -42,6 +42,10 @@ from talent.profiles.models import (
 async def _locked_profile(session: AsyncSession, person_id: str) -> TalentProfile:
     # Create-if-missing then lock: two handlers for one person (e.g. during a rebalance, when
     # two consumers briefly hold the same partition) apply one after the other.
+    # Several events may be applied in one transaction (the consumer batches a run of one
+    # type), and the session does not autoflush: what the previous event changed must reach
+    # the database before this one reads it, or the reload below would undo it.
+    await session.flush()
     await session.execute(
         pg_insert(TalentProfile)
         .values(person_id=person_id, version=0)

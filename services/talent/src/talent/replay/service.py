@@ -106,17 +106,30 @@ async def list_replays(session: AsyncSession, *, page: PageParams) -> Sequence[R
     return (await session.scalars(stmt)).all()
 
 
+# The consumers' watch uses the table, never the mapped class: ORM statements configure every
+# mapper of the process, and in a process that runs several services (the development stack)
+# that may happen while another service is still importing its models.
+_replays = ReplayRequest.__table__
+
+
 async def open_replay(db: Database, group_id: str) -> tuple[uuid.UUID, str] | None:
     async with db.session() as session:
         row = (
             await session.execute(
-                select(ReplayRequest.id, ReplayRequest.status).where(
-                    ReplayRequest.consumer_group == group_id,
-                    ReplayRequest.status.in_(OPEN_STATUSES),
+                select(_replays.c.id, _replays.c.status).where(
+                    _replays.c.consumer_group == group_id, _replays.c.status.in_(OPEN_STATUSES)
                 )
             )
         ).first()
     return (row.id, row.status) if row is not None else None
+
+
+async def target_offsets(db: Database, replay_id: uuid.UUID) -> dict[str, Any]:
+    async with db.session() as session:
+        target = await session.scalar(
+            select(_replays.c.target_offsets).where(_replays.c.id == replay_id)
+        )
+    return dict(target or {})
 
 
 # ---- the broker side -------------------------------------------------------------------------
@@ -214,10 +227,10 @@ async def rewind_group(
 async def claim(db: Database, replay_id: uuid.UUID) -> bool:
     async with db.session() as session, session.begin():
         claimed = await session.scalar(
-            update(ReplayRequest)
-            .where(ReplayRequest.id == replay_id, ReplayRequest.status == "requested")
+            update(_replays)
+            .where(_replays.c.id == replay_id, _replays.c.status == "requested")
             .values(status="resetting")
-            .returning(ReplayRequest.id)
+            .returning(_replays.c.id)
         )
     return claimed is not None
 
@@ -241,8 +254,8 @@ async def empty_projections(
             announce=False,
         )
         await session.execute(
-            update(ReplayRequest)
-            .where(ReplayRequest.id == replay_id)
+            update(_replays)
+            .where(_replays.c.id == replay_id)
             .values(status="rebuilding", target_offsets=target_offsets, reset_at=datetime.now(UTC))
         )
 
@@ -250,8 +263,8 @@ async def empty_projections(
 async def fail(db: Database, replay_id: uuid.UUID, detail: str) -> None:
     async with db.session() as session, session.begin():
         await session.execute(
-            update(ReplayRequest)
-            .where(ReplayRequest.id == replay_id, ReplayRequest.status.in_(OPEN_STATUSES))
+            update(_replays)
+            .where(_replays.c.id == replay_id, _replays.c.status.in_(OPEN_STATUSES))
             .values(status="failed", detail=detail[:500], completed_at=datetime.now(UTC))
         )
 
@@ -265,10 +278,10 @@ async def complete(db: Database, replay_id: uuid.UUID) -> int:
     """Mark the replay completed and announce the net differences; returns how many events."""
     async with db.session() as session, session.begin():
         finished = await session.scalar(
-            update(ReplayRequest)
-            .where(ReplayRequest.id == replay_id, ReplayRequest.status == "rebuilding")
+            update(_replays)
+            .where(_replays.c.id == replay_id, _replays.c.status == "rebuilding")
             .values(status="completed", completed_at=datetime.now(UTC))
-            .returning(ReplayRequest.id)
+            .returning(_replays.c.id)
         )
         if finished is None:
             return 0

@@ -80,9 +80,7 @@ class ReplayableConsumer:
         return None
 
     async def _complete_if_caught_up(self, replay_id: uuid.UUID) -> None:
-        async with self._db.session() as session:
-            replay = await replay_service.get_replay(session, replay_id)
-            target = dict(replay.target_offsets) if replay is not None else {}
+        target = await replay_service.target_offsets(self._db, replay_id)
         committed = await replay_service.committed_offsets(
             self._settings, self.group_id, self._topics
         )
