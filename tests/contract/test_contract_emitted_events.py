@@ -284,6 +284,10 @@ async def _drive(services: dict[str, Any]) -> None:
         ],
         HEADERS,
     )
+    # A critical post whose plan names the person (readiness.changed, and
+    # succession.plan.updated as the bench gains a candidate); the events below re-judge them.
+    plan = await flows.succession_plan(talent, ORG, HEADERS)
+    await flows.succession_candidate(talent, plan["id"], person, HEADERS)
     provider_id = await flows.accredited_provider(standards, HEADERS)
     await flows.record_completion(standards, person, provider_id, HEADERS, org_code=ORG)
     completed = await flows.complete_appraisal(appraisal, person, HEADERS, org_code=ORG)
