@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from devstack.testing import auth
+from devstack.testing import auth, eventually
 from ned.jobs import run_step_once
 from ned.references import service as reference_service
 from ned.references.models import BoardReference, ReferenceRelease
@@ -171,3 +171,32 @@ async def test_retention_job_deletes_exactly_the_references_past_the_75th_birthd
             ned.db, ned.settings, "board-reference-retention", reference_service.retention_step
         )
         assert again == 0
+
+
+async def test_the_worker_runs_the_retention_step(start_service, monkeypatch) -> None:
+    from ned import consumers as ned_consumers
+
+    # The worker checks daily; here every fifth of a second, so a purge is seen quickly.
+    monkeypatch.setattr(ned_consumers, "REFERENCE_RETENTION_INTERVAL_SECONDS", 0.2)
+    async with start_service("ned", run_workers=True) as ned:
+        expired = await ned.client.post(
+            "/v1/board-references",
+            json=reference_body(
+                "P-OLD", date(1940, 1, 1), served_from="1995-04-01", served_to="2000-03-31"
+            ),
+            headers=LEEDS,
+        )
+        kept = await ned.client.post(
+            "/v1/board-references", json=reference_body("P-KEPT", date(1970, 1, 1)), headers=LEEDS
+        )
+        assert expired.status_code == 201 and kept.status_code == 201
+
+        async def purged() -> bool:
+            response = await ned.client.get(
+                f"/v1/board-references/{expired.json()['id']}", headers=LEEDS
+            )
+            return response.status_code == 404
+
+        await eventually(purged, timeout=15)
+        still = await ned.client.get(f"/v1/board-references/{kept.json()['id']}", headers=LEEDS)
+        assert still.status_code == 200

@@ -1,8 +1,8 @@
-"""The service's event consumers and scheduled jobs, started by the worker.
+"""The service's event consumer and scheduled jobs, started by the worker.
 
 One consumer group for every topic the service reads (several consumers sharing a group but
 subscribing to different topics would keep rebalancing each other), and the periodic jobs
-beside it with the same start and stop.
+running beside it, started and stopped with it.
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from typing import Any
 
 from ned.board_appraisals import consumers as board_appraisal_consumers
 from ned.diversity import service as diversity_service
-from ned.jobs import PeriodicJob
+from ned.jobs import PeriodicJob, WorkerLoops
 from ned.references import service as reference_service
 from shared.db import Database
 from shared.events.consumer import EventConsumer, Subscription
@@ -26,14 +26,14 @@ COMPOSITION_PUBLICATION_INTERVAL_SECONDS = 3600
 
 
 def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[Any]:
-    return [
-        EventConsumer(
-            db=db,
-            settings=settings,
-            group_id=settings.group_id,
-            topics=TOPICS,
-            subscriptions=SUBSCRIPTIONS,
-        ),
+    consumer = EventConsumer(
+        db=db,
+        settings=settings,
+        group_id=settings.group_id,
+        topics=TOPICS,
+        subscriptions=SUBSCRIPTIONS,
+    )
+    jobs = [
         PeriodicJob(
             db=db,
             settings=settings,
@@ -49,3 +49,4 @@ def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[Any]:
             interval_seconds=COMPOSITION_PUBLICATION_INTERVAL_SECONDS,
         ),
     ]
+    return [WorkerLoops(consumer, jobs)]

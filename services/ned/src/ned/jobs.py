@@ -1,7 +1,9 @@
 """Scheduled work of the service, run by the worker beside the event consumers.
 
-A `PeriodicJob` has the consumers' lifecycle (``run(stop)``, ``group_id``, ``running``), so the
-application factory starts and stops it with them. Every replica of the worker runs the loop,
+`WorkerLoops` runs the service's event consumer and its periodic jobs as one worker unit with
+the consumer's lifecycle (``run(stop)``, ``group_id``, ``running``), so the application factory
+starts and stops the jobs with the consumer, and nothing takes a job for a consumer group of its
+own (with a dead-letter topic of its own). Every replica of the worker runs the loops,
 but each tick takes a transaction-scoped advisory lock first: one replica does the work and the
 others skip that tick, so a purge or a scheduled publication never runs twice at once.
 """
@@ -12,12 +14,13 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
+from shared.events.consumer import EventConsumer
 from shared.settings import ServiceSettings
 from shared.uow import UnitOfWork
 
@@ -63,7 +66,6 @@ class PeriodicJob:
     ) -> None:
         self._db = db
         self._settings = settings
-        self.group_id = f"job-{name}"
         self.name = name
         self._step = step
         self._interval = interval_seconds
@@ -84,3 +86,19 @@ class PeriodicJob:
                     await asyncio.wait_for(stop.wait(), timeout=self._interval)
         finally:
             self.running = False
+
+
+class WorkerLoops:
+    """The consumer and the periodic jobs, started and stopped together."""
+
+    def __init__(self, consumer: EventConsumer, jobs: Sequence[PeriodicJob]) -> None:
+        self.consumer = consumer
+        self.jobs = list(jobs)
+        self.group_id = consumer.group_id
+
+    @property
+    def running(self) -> bool:
+        return self.consumer.running
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(self.consumer.run(stop), *(job.run(stop) for job in self.jobs))
