@@ -155,7 +155,7 @@ async def test_a_nine_year_tenure_is_blocked_until_an_extension_is_recorded(
         veteran = person()
         for start, end in (("2015-04-01", "2019-03-31"), ("2019-04-01", "2023-03-31")):
             past = await ned.client.post(
-                "/v1/appointments/past-terms",
+                "/v1/past-terms",
                 json={
                     "org_code": "RR8",
                     "seat_id": seat["id"],

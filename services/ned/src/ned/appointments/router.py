@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -24,6 +24,7 @@ from ned.appointments.schemas import (
     TenureRead,
     TermEnd,
 )
+from ned.fppt.schemas import IsoDate
 from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
 from shared.http.auth import Principal, require_scopes
 from shared.http.etag import IfMatchHeader, make_etag, set_etag
@@ -80,7 +81,7 @@ async def create_appointment(
     return await run_idempotent(db, request, principal, create, key=idempotency_key)
 
 
-@router.post("/v1/appointments/past-terms", status_code=201, response_model=AppointmentRead)
+@router.post("/v1/past-terms", status_code=201, response_model=AppointmentRead)
 async def record_past_term(
     body: PastTermCreate,
     request: Request,
@@ -231,7 +232,8 @@ async def get_tenure_extension(
 
 
 AsOf = Annotated[
-    date | None, Query(description="The day the horizons are counted from; today by default")
+    IsoDate | None,
+    Query(description="The day the horizons are counted from (YYYY-MM-DD); today by default"),
 ]
 
 

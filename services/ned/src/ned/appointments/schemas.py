@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ned.appointments.domain import AppointmentStatus, ExtensionReason, TermEndReason
 from ned.boards.domain import AppointingBody, SeatRole
+from ned.fppt.schemas import IsoDate
 
 PERSON_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,39}$"
 ORG_CODE_PATTERN = r"^[A-Za-z0-9]{3,5}$"
@@ -19,8 +20,8 @@ class AppointmentCreate(BaseModel):
     org_code: str = Field(pattern=ORG_CODE_PATTERN, examples=["RR8"])
     seat_id: uuid.UUID
     person_id: str = Field(pattern=PERSON_ID_PATTERN, examples=["10234567"])
-    term_start: date
-    term_end: date = Field(description="The last day of the term")
+    term_start: IsoDate
+    term_end: IsoDate = Field(description="The last day of the term")
 
 
 class PastTermCreate(BaseModel):
@@ -31,15 +32,15 @@ class PastTermCreate(BaseModel):
     org_code: str = Field(pattern=ORG_CODE_PATTERN, examples=["RR8"])
     seat_id: uuid.UUID
     person_id: str = Field(pattern=PERSON_ID_PATTERN, examples=["10234567"])
-    term_start: date
-    term_end: date
+    term_start: IsoDate
+    term_end: IsoDate
     end_reason_code: TermEndReason = TermEndReason.TERM_EXPIRED
 
 
 class TermEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ended_on: date
+    ended_on: IsoDate
     reason_code: TermEndReason
 
 
@@ -88,7 +89,7 @@ class ExtensionCreate(BaseModel):
 
     org_code: str = Field(pattern=ORG_CODE_PATTERN, examples=["RR8"])
     person_id: str = Field(pattern=PERSON_ID_PATTERN, examples=["10234567"])
-    extends_to: date = Field(description="The last day of service the extension covers")
+    extends_to: IsoDate = Field(description="The last day of service the extension covers")
     reason_code: ExtensionReason
 
 

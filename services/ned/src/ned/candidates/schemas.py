@@ -14,6 +14,7 @@ from ned.candidates.domain import (
     Sex,
     Skill,
 )
+from ned.fppt.schemas import IsoDate
 
 PERSON_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,39}$"
 RegionCode = Annotated[str, StringConstraints(pattern=r"^Y[0-9]{2}$")]
@@ -24,8 +25,8 @@ class ProgrammeMembership(BaseModel):
 
     programme: Programme
     status: ProgrammeStatus
-    started_on: date | None = None
-    ended_on: date | None = None
+    started_on: IsoDate | None = None
+    ended_on: IsoDate | None = None
     host_org_code: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9]{3,5}$",
@@ -42,8 +43,8 @@ class CandidateFields(BaseModel):
         description="A rating for each of the six LCF domains (LCF-2024-D1 .. LCF-2024-D6)",
         examples=[{f"LCF-2024-D{n}": "often" for n in range(1, 7)}],
     )
-    lcf_assessed_on: date | None = None
-    available_from: date | None = None
+    lcf_assessed_on: IsoDate | None = None
+    available_from: IsoDate | None = None
     days_per_month: int | None = Field(default=None, ge=1, le=31)
     regional_preferences: list[RegionCode] = Field(
         default_factory=list, max_length=7, description="NHS England region codes (Y56 ...)"

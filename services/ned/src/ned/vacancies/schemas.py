@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ned.boards.domain import AppointingBody, SeatRole
+from ned.fppt.schemas import IsoDate
 from ned.vacancies.domain import LCF_DOMAINS, ApplicationStage, CampaignStage, VacancyReason
 
 ORG_CODE_PATTERN = r"^[A-Za-z0-9]{3,5}$"
@@ -23,10 +24,10 @@ class VacancyCreate(BaseModel):
         description="The LCF domains the role description covers: all six are required",
         examples=[list(LCF_DOMAINS)],
     )
-    closing_date: date
-    sift_date: date | None = None
-    interview_date: date | None = None
-    decision_date: date | None = None
+    closing_date: IsoDate
+    sift_date: IsoDate | None = None
+    interview_date: IsoDate | None = None
+    decision_date: IsoDate | None = None
 
 
 class VacancyRead(BaseModel):
@@ -90,8 +91,8 @@ class ApplicationStep(BaseModel):
         "rejected",
         "withdrawn",
     ]
-    term_start: date | None = None
-    term_end: date | None = None
+    term_start: IsoDate | None = None
+    term_end: IsoDate | None = None
 
 
 class CampaignStepRead(BaseModel):
