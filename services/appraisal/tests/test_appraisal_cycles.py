@@ -195,6 +195,8 @@ async def test_board_appraisals_bring_their_members_into_the_board_cycle(
         assert appraisal.status_code == 201, appraisal.text
         assert appraisal.json()["cycle_id"] == cycle_id
         assert appraisal.json()["kind"] == "board"
+        # A NED of an NHS trust: due by NHS England's NED deadline after the year end.
+        assert appraisal.json()["due_by"] == "2027-09-30"
         assert set(await population(svc, cycle_id)) == {"500001"}
         # A staff appraisal does not join the board cycle, and a cycle of another kind is refused.
         wrong = await svc.client.post(

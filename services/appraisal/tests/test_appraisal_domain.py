@@ -143,9 +143,7 @@ def test_skipping_or_going_back_is_refused(current: AppraisalStatus, action: Mov
 
 def test_every_status_but_cancelled_has_a_way_on() -> None:
     assert set(domain.TRANSITIONS) == set(AppraisalStatus)
-    assert {status for status in AppraisalStatus if not domain.TRANSITIONS[status]} == {
-        S.CANCELLED
-    }
+    assert {status for status in AppraisalStatus if not domain.TRANSITIONS[status]} == {S.CANCELLED}
 
 
 def test_content_is_editable_only_before_the_first_signature() -> None:
@@ -374,9 +372,7 @@ def test_local_questions_cannot_take_a_national_code() -> None:
 
 def test_board_cycles_of_nhs_trusts_and_icbs_carry_nhs_englands_deadlines() -> None:
     for org_type in (OrgType.NHS_TRUST, OrgType.ICB):
-        plan = cycle_domain.plan_cycle(
-            org_type=org_type, cycle_year=2025, kind=AppraisalKind.BOARD
-        )
+        plan = cycle_domain.plan_cycle(org_type=org_type, cycle_year=2025, kind=AppraisalKind.BOARD)
         assert plan.chair_submission_deadline == date(2026, 6, 30)
         assert plan.ned_submission_deadline == date(2026, 9, 30)
         assert not plan.held_locally
@@ -412,6 +408,30 @@ def test_cycle_windows_are_checked() -> None:
     with pytest.raises(cycle_domain.CycleRefused) as refused:
         cycle_domain.plan_cycle(org_type=OrgType.REGION, cycle_year=2026, kind=AppraisalKind.STAFF)
     assert refused.value.rule == "cycles.employing_organisation"
+
+
+def test_chairs_and_neds_are_due_by_nhs_englands_deadlines() -> None:
+    deadlines = {
+        "completion_deadline": date(2026, 9, 30),
+        "chair_submission_deadline": date(2026, 6, 30),
+        "ned_submission_deadline": date(2026, 9, 30),
+    }
+    due = {
+        role: cycle_domain.due_by(kind=AppraisalKind.BOARD, board_role=role, **deadlines)
+        for role in ("chair", "non_executive", "executive_director")
+    }
+    assert due == {
+        "chair": date(2026, 6, 30),
+        "non_executive": date(2026, 9, 30),
+        "executive_director": date(2026, 9, 30),
+    }
+    held_locally = {**deadlines, "chair_submission_deadline": None}
+    assert cycle_domain.due_by(
+        kind=AppraisalKind.BOARD, board_role="chair", **held_locally
+    ) == date(2026, 9, 30)
+    assert cycle_domain.due_by(kind=AppraisalKind.STAFF, board_role=None, **deadlines) == date(
+        2026, 9, 30
+    )
 
 
 def _membership(**overrides: object) -> MembershipChange:

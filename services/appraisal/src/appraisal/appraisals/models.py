@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from appraisal.cycles.models import AppraisalCycle
 from appraisal.db import Base
 
 # Enumerations are stored as text and validated at the edge: adding a scale point later is a
@@ -101,6 +102,8 @@ class Appraisal(Base):
     aspirations: Mapped["CareerAspirations | None"] = relationship(
         cascade="all, delete-orphan", lazy="selectin", uselist=False
     )
+    # Loaded with the appraisal: its deadline comes from the cycle.
+    cycle: Mapped[AppraisalCycle | None] = relationship(lazy="selectin")
 
     __table_args__ = (
         # One live appraisal per person, employer and cycle: a second would split the record

@@ -34,6 +34,7 @@ from appraisal.appraisals.domain import (
 )
 from appraisal.appraisals.models import Appraisal, StatusChange
 from appraisal.credentials.domain import CREDENTIAL_RULE
+from appraisal.cycles import domain as cycle_domain
 
 PersonId = Annotated[
     str,
@@ -251,6 +252,10 @@ class AppraisalRead(BaseModel):
     template_version: str
     kind: AppraisalKind
     cycle_id: uuid.UUID | None
+    due_by: date | None = Field(
+        description="From the cycle: NHS England's deadline for a chair's or NED's appraisal "
+        "in NHS trusts and ICBs, otherwise the organisation's completion deadline"
+    )
     board_role: BoardRole | None
     band: str | None = Field(description="The person's band when the appraisal was completed")
     status: AppraisalStatus
@@ -294,6 +299,15 @@ class AppraisalRead(BaseModel):
             template_version=appraisal.template_version,
             kind=AppraisalKind(appraisal.kind),
             cycle_id=appraisal.cycle_id,
+            due_by=None
+            if appraisal.cycle is None
+            else cycle_domain.due_by(
+                kind=AppraisalKind(appraisal.kind),
+                board_role=appraisal.board_role,
+                completion_deadline=appraisal.cycle.completion_deadline,
+                chair_submission_deadline=appraisal.cycle.chair_submission_deadline,
+                ned_submission_deadline=appraisal.cycle.ned_submission_deadline,
+            ),
             board_role=_enum(BoardRole, appraisal.board_role),
             band=appraisal.band,
             status=status,

@@ -158,6 +158,7 @@ async def create_appraisal(
         appraiser_id=appraisal_in.appraiser_id,
         cycle_year=appraisal_in.cycle_year,
         cycle_id=cycle.id if cycle is not None else None,
+        cycle=cycle,
         template_version=appraisal_in.template_version,
         kind=kind,
         board_role=appraisal_in.board_role,

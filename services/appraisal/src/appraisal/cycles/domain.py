@@ -131,3 +131,21 @@ def membership_change(
     if is_member and member_active:
         return MembershipChange.LEAVE
     return MembershipChange.NONE
+
+
+def due_by(
+    *,
+    kind: AppraisalKind,
+    board_role: str | None,
+    completion_deadline: date,
+    chair_submission_deadline: date | None,
+    ned_submission_deadline: date | None,
+) -> date:
+    """When one appraisal of the cycle is due: a chair's or a NED's by NHS England's deadline
+    where one applies (NHS trusts and ICBs), everyone else's by the organisation's own."""
+    if kind is AppraisalKind.BOARD:
+        if board_role == "chair" and chair_submission_deadline is not None:
+            return chair_submission_deadline
+        if board_role == "non_executive" and ned_submission_deadline is not None:
+            return ned_submission_deadline
+    return completion_deadline
