@@ -344,6 +344,33 @@ async def test_organisation_figures_go_through_disclosure_control(start_service)
         _problem(await svc.client.get("/v1/people/NOBODY1/compliance", headers=auth(READ)), 404)
 
 
+async def test_the_sweep_catches_up_with_bulk_imports(start_service) -> None:
+    async with start_service("standards") as svc:
+        now = datetime.now(UTC)
+        person = _person()
+        await _add_person(svc, person)
+        first = await _recompute(svc, person, now)
+        assert "CSTF-FIRE-SAFETY" in first.determination.summary.overdue
+        rows = [
+            {"person_id": person, "programme_code": code, "completed_at": now.isoformat()}
+            for code in ("CSTF-FIRE-SAFETY", "CSTF-HSW")
+        ]
+        imported = await svc.client.post(
+            "/v1/completions:import",
+            content="".join(json.dumps(row) + "\n" for row in rows).encode(),
+            headers={**auth(WRITE), "Content-Type": "application/x-ndjson"},
+        )
+        assert imported.status_code == 200, imported.text
+        assert imported.json()["recorded"] == 2
+
+        swept = await compliance_service.sweep(svc.db, service_name="standards")
+        assert swept.changed == 1
+        latest = (await _outbox_compliance(svc, person))[-1]
+        assert "CSTF-FIRE-SAFETY" not in latest["overdue_programme_codes"]
+        assert "CSTF-HSW" not in latest["overdue_programme_codes"]
+        assert (await compliance_service.sweep(svc.db, service_name="standards")).changed == 0
+
+
 # ---- pure rules ----------------------------------------------------------------------------
 
 RULES = [

@@ -5,7 +5,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import delete, func, select
@@ -256,6 +256,7 @@ class SweepResult:
 
 
 _SWEEP_BATCH = 200
+_IMPORT_MARGIN = timedelta(hours=1)
 
 
 async def _due_people(session: AsyncSession, today: date, after: str, limit: int) -> Sequence[str]:
@@ -271,7 +272,10 @@ async def _due_people(session: AsyncSession, today: date, after: str, limit: int
     newer_records = (
         select(LearnerRecord.person_id)
         .join(PersonCompliance, PersonCompliance.person_id == LearnerRecord.person_id)
-        .where(LearnerRecord.created_at > PersonCompliance.computed_at)
+        # created_at is when the storing transaction began: an import running while the
+        # person was determined commits rows stamped before that determination. The margin
+        # (longer than any import) catches them, at the cost of a few no-change recomputes.
+        .where(LearnerRecord.created_at > PersonCompliance.computed_at - _IMPORT_MARGIN)
     )
     candidates = due.union(undetermined, newer_records).subquery()
     statement = (
