@@ -6,6 +6,7 @@
     python -m bench http --duration 5 --client wrk
     python -m bench footprint
     python -m bench data --size 200000
+    python -m bench standards_import --rows 100000
     python -m bench report               # only rebuild the README table from results/
     python -m bench all --quick          # a smoke run with small sizes, into a temp directory
 
@@ -25,12 +26,21 @@ from typing import Any
 
 from bench.common import RESULTS_DIR, Result, quiet_logging, say
 
-BENCHMARKS = ("throughput", "pipeline", "http", "footprint", "data", "talent_replay")
+BENCHMARKS = (
+    "throughput",
+    "pipeline",
+    "http",
+    "footprint",
+    "data",
+    "talent_replay",
+    "standards_import",
+)
 
 QUICK: dict[str, dict[str, Any]] = {
     "pipeline": {"rate": 50.0, "duration": 10.0, "baseline_duration": 5.0},
     "throughput": {"events": 5_000, "profile_events": 1_000},
     "talent_replay": {"events": 20_000},
+    "standards_import": {"rows": 5_000},
     "http": {"duration": 3.0, "warmup": 1.0},
     "footprint": {"settle": 2.0, "load_seconds": 3.0},
     "data": {"size": 50_000, "import_rows": 5_000, "batch": 5_000},
@@ -70,6 +80,9 @@ def _add_options(parser: argparse.ArgumentParser, name: str) -> None:
     if name == "talent_replay":
         parser.add_argument("--events", type=int, default=None, help="events (1,000,000)")
         parser.add_argument("--seed", type=int, default=None, help="generator seed (1)")
+    if name == "standards_import":
+        parser.add_argument("--rows", type=int, default=None, help="completions (100,000)")
+        parser.add_argument("--seed", type=int, default=None, help="generator seed (1)")
     if name in ("footprint", "all"):
         parser.add_argument("--settle", type=float, default=None, help="idle seconds (5)")
         parser.add_argument("--load-seconds", type=float, default=None, help="seconds (6)")
@@ -106,6 +119,7 @@ def _options(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "pipeline": ("rate", "duration", "baseline_duration"),
         "throughput": ("events", "profile_events"),
         "talent_replay": ("events", "seed"),
+        "standards_import": ("rows", "seed"),
         "http": ("duration", "warmup", "connections", "client"),
         "footprint": ("settle", "load_seconds"),
         "data": ("size", "import_rows", "seed"),
@@ -133,6 +147,10 @@ def _runner(name: str) -> Callable[..., Result]:
         from bench import talent_replay
 
         return talent_replay.run
+    if name == "standards_import":
+        from bench import standards_import
+
+        return standards_import.run
     if name == "throughput":
         from bench import throughput
 

@@ -8,6 +8,7 @@ current credentials count: a revoked or expired one attests nothing any more.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -69,13 +70,21 @@ class InvalidPolicy(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Policy:
     version: str
     requirements: tuple[Requirement, ...]
 
     def for_level(self, level: Level) -> tuple[Requirement, ...]:
-        return tuple(r for r in self.requirements if r.level is level)
+        return self._by_level.get(level, ())
+
+    @functools.cached_property
+    def _by_level(self) -> dict[Level, tuple[Requirement, ...]]:
+        # Computed once per policy: a bulk re-determination asks for every level of every person.
+        return {
+            level: tuple(r for r in self.requirements if r.level is level)
+            for level in {r.level for r in self.requirements}
+        }
 
     @property
     def levels(self) -> list[Level]:
@@ -149,12 +158,29 @@ class Determination:
         return sorted(ids, key=str)
 
 
+# Enum members read once: looking a member up on its class is slow in Python 3.11, and these
+# are read for every requirement of every level of every person in a bulk re-determination.
+_EVERYONE = Audience.EVERYONE
+_STANDARDS = RequirementKind.STANDARDS
+
+
 def _applies(requirement: Requirement, is_line_manager: bool | None) -> bool:
-    if requirement.applies_to is Audience.EVERYONE:
+    if requirement.applies_to is _EVERYONE:
         return True
     # Unknown (a person not yet in the directory): the requirement stands. Saying "eligible"
     # for want of data would defeat the prerequisite; the answer shows what would meet it.
     return is_line_manager is not False
+
+
+def current_credentials(
+    credentials: Iterable[HeldCredential], *, as_of: datetime
+) -> list[HeldCredential]:
+    """The credentials that still attest something on ``as_of``."""
+    return [
+        c
+        for c in credentials
+        if learning_domain.is_current(c.expires_at, revoked=c.revoked, now=as_of)
+    ]
 
 
 def evaluate(
@@ -166,36 +192,38 @@ def evaluate(
     is_line_manager: bool | None,
     catalogue: Mapping[str, frozenset[str]],
     as_of: datetime,
+    already_current: bool = False,
 ) -> Determination:
     """Whether ``person_id`` meets every requirement of ``level`` on ``as_of``.
 
     ``catalogue`` maps each programme code to the standards it covers, for naming the
-    programmes that would close a gap.
+    programmes that would close a gap. ``already_current``: the caller filtered the credentials
+    with `current_credentials` (once per person, not once per level).
     """
-    current = [
-        c
-        for c in credentials
-        if learning_domain.is_current(c.expires_at, revoked=c.revoked, now=as_of)
-    ]
+    current = (
+        list(credentials) if already_current else current_credentials(credentials, as_of=as_of)
+    )
+    covered = {s for c in current for s in c.standards}
     outcomes: list[RequirementOutcome] = []
     for requirement in policy.for_level(level):
-        applies = _applies(requirement, is_line_manager)
-        if requirement.kind is RequirementKind.STANDARDS:
+        if not _applies(requirement, is_line_manager):
+            # Not asked of this person: met by definition, nothing missing, no evidence needed.
+            outcomes.append(RequirementOutcome(requirement, False, True, (), (), (), ()))
+            continue
+        if requirement.kind is _STANDARDS:
+            wanted = set(requirement.standards)
             evidence = sorted(
-                {c.credential_id for c in current if c.standards & set(requirement.standards)},
-                key=str,
+                {c.credential_id for c in current if not c.standards.isdisjoint(wanted)}, key=str
             )
-            covered = {s for c in current for s in c.standards}
             missing_standards = tuple(s for s in requirement.standards if s not in covered)
             missing_programmes: tuple[str, ...] = ()
-            closing = tuple(
-                sorted(
-                    code
-                    for code, standards in catalogue.items()
-                    if standards & set(missing_standards)
-                )
-            )
             met = not missing_standards
+            closing: tuple[str, ...] = ()
+            if not met:
+                gap = set(missing_standards)
+                closing = tuple(
+                    sorted(code for code, standards in catalogue.items() if standards & gap)
+                )
         else:
             evidence = sorted(
                 {c.credential_id for c in current if c.programme_code in requirement.programmes},
@@ -205,10 +233,6 @@ def evaluate(
             met = bool(evidence)
             missing_programmes = () if met else requirement.programmes
             closing = missing_programmes
-        if not applies:
-            # Not asked of this person: met by definition, nothing missing, no evidence needed.
-            outcomes.append(RequirementOutcome(requirement, False, True, (), (), (), ()))
-            continue
         outcomes.append(
             RequirementOutcome(
                 requirement=requirement,
@@ -217,7 +241,7 @@ def evaluate(
                 evidence_credential_ids=tuple(evidence),
                 missing_standards=missing_standards,
                 missing_programmes=missing_programmes,
-                closing_programmes=() if met else closing,
+                closing_programmes=closing,
             )
         )
     return Determination(

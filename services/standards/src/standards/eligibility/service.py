@@ -210,19 +210,23 @@ async def redetermine(
 
     upserts: list[dict[str, Any]] = []
     events: list[EligibilityChanged] = []
+    # (level, its value) once: reading an enum member's value is slow in a loop this hot.
+    levels = [(level, level.value) for level in policy.levels]
     for person_id in wanted:
         known = facts[person_id]
-        for level in policy.levels:
+        current = domain.current_credentials(known.credentials, as_of=as_of)
+        for level, level_value in levels:
             answer = domain.evaluate(
                 policy=policy,
                 level=level,
                 person_id=person_id,
-                credentials=known.credentials,
+                credentials=current,
                 is_line_manager=known.is_line_manager,
                 catalogue=programmes,
                 as_of=as_of,
+                already_current=True,
             )
-            previous = stored.get((person_id, level.value))
+            previous = stored.get((person_id, level_value))
             if previous is None and not answer.eligible:
                 continue
             determination_id = previous.id if previous is not None else uuid.uuid4()
