@@ -374,6 +374,17 @@ async def test_flags_and_pay_progression_refuse_what_they_should(start_service: 
         shown = await client.get(f"/v1/hr-flags/{flag_id}", headers=HR)
         assert shown.status_code == 200 and shown.headers["ETag"] == etag
 
+        # A sanction recorded by another employer does not follow the person to this one.
+        elsewhere = await client.post(
+            url,
+            json={"kind": "disciplinary", "starts_on": "2026-09-01", "org_code": GUYS},
+            headers=auth("appraisal:read appraisal:admin", org=GUYS),
+        )
+        assert elsewhere.status_code == 201
+        body = await progression(client, "620001", date(2026, 10, 1))
+        assert criteria(body)["no_capability_process"]["status"] == "not_met"
+        assert criteria(body)["no_disciplinary_sanction"]["status"] == "met"
+
 
 async def _status(client: httpx.AsyncClient, url: str, headers: dict[str, str], code: int) -> bool:
     return (await client.get(url, headers=headers)).status_code == code

@@ -76,7 +76,13 @@ async def pay_progression(
             expired_programme_codes=determination.expired_programme_codes,
         )
     )
-    flags = (await session.scalars(select(HrFlag).where(HrFlag.person_id == person_id))).all()
+    # Flags of the current employment only: a process at a former employer does not follow
+    # the person (the new employer sets its own if it applies).
+    flags = (
+        await session.scalars(
+            select(HrFlag).where(HrFlag.person_id == person_id, HrFlag.org_code == person.org_code)
+        )
+    ).all()
     # Current reports from the people directory: the projection holds reporting lines as they
     # are now, so a past date is judged against today's team.
     reports = (
