@@ -304,3 +304,41 @@ async def test_pipeline_rates_and_relative_likelihoods(start_service) -> None:
         assert disability["relative_likelihood"]["shortlisted_from_application"] == "*"
         refused = await ned.client.get("/v1/diversity/RR8/pipeline", headers=GUYS)
         assert refused.status_code == 403
+
+
+async def test_candidate_pool_diversity_of_a_region(start_service) -> None:
+    # Yorkshire and the North East's pool: 12 women and 9 men; 14 White, 6 BME, 1 not stated;
+    # 2 disabled. Three more candidates declared nothing at all.
+    people = (
+        [("female", "A", "no")] * 8
+        + [("female", "H", "yes")] * 2
+        + [("female", "N", "no")] * 2
+        + [("male", "A", "no")] * 6
+        + [("male", "R", "no")] * 2
+        + [("male", None, "not_declared")]
+    )
+    async with start_service("ned") as ned:
+        async with ned.db.session() as session, session.begin():
+            for n, (sex, ethnic, disability) in enumerate(people):
+                session.add_all(candidate(f"POOL{n}", "Y63", sex, ethnic, disability))
+                await session.flush()
+            for n in range(3):
+                person, _ = candidate(f"QUIET{n}", "Y63", "female", None, "no")
+                session.add(person)
+        region = auth("ned:read", region="Y63")
+        response = await ned.client.get("/v1/diversity/Y63/candidate-pool", headers=region)
+        assert response.status_code == 200, response.text
+        pool = response.json()
+        assert pool["holder_code"] == "Y63" and pool["candidates"] == 25  # 24, rounded
+        by = {d["dimension"]: {g["group"]: g for g in d["groups"]} for d in pool["dimensions"]}
+        assert by["sex"]["female"]["candidates"] == 10  # 12
+        assert by["sex"]["not_stated"]["candidates"] == "*"  # the 3 who declared nothing
+        # ... and the 9 men with them, or 25 - 10 would give the 3 away.
+        assert by["sex"]["male"]["candidates"] == "*"
+        assert by["ethnicity"]["white"]["candidates"] == 15  # 14
+        assert by["ethnicity"]["bme"]["candidates"] == "*"  # 6
+        assert by["ethnicity"]["unknown"]["candidates"] == "*"  # 4, and protects the 6
+        assert by["disability"]["disabled"]["candidates"] == "*"
+        assert by["ethnicity"]["white"]["share_pct"] == 60.0
+        refused = await ned.client.get("/v1/diversity/Y63/candidate-pool", headers=LEEDS)
+        assert refused.status_code == 403

@@ -19,10 +19,13 @@ from ned.diversity.schemas import (
     BoardCompositionRead,
     DimensionComposition,
     DimensionPipeline,
+    DimensionPool,
     GroupComposition,
     GroupPipeline,
+    GroupPool,
     LikelihoodRead,
     PipelineRead,
+    PoolRead,
     PublicationRead,
 )
 from shared.app import SessionDep, UnitOfWorkDep
@@ -190,6 +193,40 @@ async def get_appointment_pipeline(
         applied_total=totals["applied"].to_json(),
         shortlisted_total=totals["shortlisted"].to_json(),
         appointed_total=totals["appointed"].to_json(),
+        dimensions=dimensions,
+    )
+
+
+@router.get("/{org_code}/candidate-pool", response_model=PoolRead)
+async def get_candidate_pool_diversity(
+    org_code: OrgCode, principal: NedReader, session: SessionDep
+) -> PoolRead:
+    """The NED candidate pool an organisation or NHS England region holds, by sex, ethnicity
+    and disability, after disclosure control: the pipeline the Messenger review asks to widen."""
+    organisation = get_organisation(org_code)
+    if organisation is None:
+        raise NotFound(f"No organisation {org_code.upper()}")
+    principal.require_org(organisation.ods_code)
+    members = await diversity_service.pool_members(session, organisation.ods_code)
+    dimensions = []
+    for dimension in Dimension:
+        controlled = domain.control_breakdown(domain.breakdown(members, dimension))
+        dimensions.append(
+            DimensionPool(
+                dimension=dimension,
+                groups=[
+                    GroupPool(
+                        group=group,
+                        candidates=controlled.cells[group].to_json(),
+                        share_pct=_share(controlled.shares[group]),
+                    )
+                    for group in GROUPS[dimension]
+                ],
+            )
+        )
+    return PoolRead(
+        holder_code=organisation.ods_code,
+        candidates=control_count(len(members)).to_json(),
         dimensions=dimensions,
     )
 

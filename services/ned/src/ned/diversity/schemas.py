@@ -133,3 +133,20 @@ class PublicationRead(BaseModel):
     groups: list[CompositionGroup]
     voting_total: int | None
     executive_total: int | None
+
+
+class GroupPool(BaseModel):
+    group: str
+    candidates: Count = Field(description=COUNT_DOC)
+    share_pct: Share
+
+
+class DimensionPool(BaseModel):
+    dimension: Dimension
+    groups: list[GroupPool]
+
+
+class PoolRead(BaseModel):
+    holder_code: str = Field(description="The organisation or NHS England region holding the pool")
+    candidates: Count
+    dimensions: list[DimensionPool]

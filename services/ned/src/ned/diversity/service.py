@@ -178,6 +178,21 @@ async def applicants(
     return int(vacancies or 0), found
 
 
+async def pool_members(session: AsyncSession, holder_code: str) -> list[domain.Characteristics]:
+    """The characteristics of the candidates in the pool an organisation or region holds."""
+    rows = await session.scalars(
+        select(CandidateProtectedCharacteristics)
+        .join(Candidate, Candidate.id == CandidateProtectedCharacteristics.candidate_id)
+        .where(Candidate.org_code == holder_code)
+    )
+    with_record = [_characteristics(row) for row in rows]
+    total = await session.scalar(
+        select(func.count()).select_from(Candidate).where(Candidate.org_code == holder_code)
+    )
+    # Candidates who declared nothing count as unknown, not as missing from the pool.
+    return with_record + [domain.Characteristics()] * (int(total or 0) - len(with_record))
+
+
 # ---- publication -------------------------------------------------------------------------------
 
 
