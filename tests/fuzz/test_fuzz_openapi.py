@@ -141,13 +141,14 @@ def _openapi(service: str) -> dict[str, Any]:
 # the code behind them; invalid cases are left alone.
 KNOWN_VALUES = {
     "ods": [ORG, "RJ1", "Y63"],
-    # path.code names programmes, frameworks and bundles alike.
+    # path.code names programmes, frameworks, bundles and assignment rules alike.
     "programmes": [
         "NHS-INDUCTION",
         "NLA-MARY-SEACOLE",
         "NHS-APPRAISAL-SKILLS",
         "LCF-BOARD",
         "BUNDLE-FIRST-LINE",
+        "JOINER-INDUCTION",
     ],
     "templates": ["2025.1"],
     "framework_versions": ["2024", "1.0", "2025.1"],

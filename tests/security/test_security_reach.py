@@ -56,7 +56,8 @@ PROBLEM = "application/problem+json"
 # The national appraisal template (/v1/templates) is one document for every organisation: it
 # names sections and scales, never anyone's staff or answers (local questions are per org).
 # Frameworks of standards (/v1/frameworks) and the bundles of programmes that meet a level
-# (/v1/bundles) are the national curriculum: standards and programmes, nobody's records.
+# (/v1/bundles) are the national curriculum: standards and programmes, nobody's records; the
+# assignment rules (/v1/assignment-rules) are national configuration of who must do what.
 # The issuer's profile and keys (/v1/issuer), the credential status lists (/v1/status-lists:
 # anonymous bitstrings, public by design) and the eligibility policies (/v1/eligibility/policies:
 # what each level requires, the same for everyone) hold nothing of any organisation's staff.
@@ -69,6 +70,7 @@ NATIONAL_REFERENCE_PREFIXES = (
     "/v1/templates",
     "/v1/frameworks",
     "/v1/bundles",
+    "/v1/assignment-rules",
     # Talent: the readiness policy is one national rule set, and a replay is the state of the
     # service's own consumer; neither holds anything of an organisation or a person.
     "/v1/readiness-policies",
@@ -192,6 +194,7 @@ async def seed_standards(standards: RunningService, seeds: Seeds) -> None:
     seeds.national["frameworks/{code}"] = "LCF-BOARD"
     seeds.national["versions/{version}"] = "2024"
     seeds.national["bundles/{code}"] = "BUNDLE-FIRST-LINE"
+    seeds.national["assignment-rules/{code}"] = "JOINER-INDUCTION"
     for records in seeds.own.values():
         # Compliance rests on the people projection, fed only by talent's person.changed: the
         # person goes in through the service's own handler, as the consumer would put them.

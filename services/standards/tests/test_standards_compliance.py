@@ -371,6 +371,64 @@ async def test_the_sweep_catches_up_with_bulk_imports(start_service) -> None:
         assert (await compliance_service.sweep(svc.db, service_name="standards")).changed == 0
 
 
+async def test_assignment_rules_are_configuration_with_if_match(start_service) -> None:
+    admin = "standards:admin standards:read"
+    async with start_service("standards") as svc:
+        listed = await svc.client.get("/v1/assignment-rules", headers=auth(READ))
+        assert listed.status_code == 200, listed.text
+        rules = {rule["code"]: rule for rule in listed.json()["items"]}
+        assert rules["JOINER-INDUCTION"]["due_days"] == 90
+        assert rules["JOINER-INDUCTION"]["audience"] == "new_joiners"
+        assert rules["MANAGER-MID-CAREER"]["programme_code"] == "NHS-MID-CAREER"
+        assert rules["LEADER-EDI"]["audience"] == "line_managers"
+        assert rules["CSTF-RESUSCITATION"]["staff_groups"]
+        assert len([code for code in rules if code.startswith("CSTF-")]) == 11
+
+        now = datetime.now(UTC)
+        person = _person()
+        await _add_person(svc, person, start_date=(now - timedelta(days=120)).date())
+        first = await _recompute(svc, person, now)
+        assert "CSTF-FIRE-SAFETY" in first.determination.summary.overdue
+
+        path = "/v1/assignment-rules/cstf-fire-safety"
+        current = await svc.client.get(path, headers=auth(READ))
+        etag = current.headers["etag"]
+        change = {"due_days": 180}
+        _problem(await svc.client.patch(path, json=change, headers=auth(admin)), 428)
+        _problem(
+            await svc.client.patch(path, json=change, headers={**auth(READ), "If-Match": etag}),
+            403,
+        )
+        _problem(
+            await svc.client.patch(
+                path, json={"due_days": -1}, headers={**auth(admin), "If-Match": etag}
+            ),
+            422,
+        )
+        changed = await svc.client.patch(
+            path, json=change, headers={**auth(admin), "If-Match": etag}
+        )
+        assert changed.status_code == 200, changed.text
+        assert (changed.json()["due_days"], changed.json()["version"]) == (180, 2)
+        _problem(
+            await svc.client.patch(path, json=change, headers={**auth(admin), "If-Match": etag}),
+            412,
+        )
+        _problem(
+            await svc.client.patch(
+                "/v1/assignment-rules/NOPE", json=change, headers={**auth(admin), "If-Match": etag}
+            ),
+            404,
+        )
+
+        # The next sweep works everyone out again under the new rule.
+        swept = await compliance_service.sweep(svc.db, service_name="standards")
+        assert swept.changed == 1
+        latest = (await _outbox_compliance(svc, person))[-1]
+        assert "CSTF-FIRE-SAFETY" not in latest["overdue_programme_codes"]
+        assert "CSTF-HSW" in latest["overdue_programme_codes"]
+
+
 # ---- pure rules ----------------------------------------------------------------------------
 
 RULES = [

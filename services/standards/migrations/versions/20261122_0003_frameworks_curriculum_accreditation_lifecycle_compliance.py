@@ -526,6 +526,7 @@ def _create_tables() -> None:
         sa.Column("joined_on_or_after", sa.Date(), nullable=True),
         sa.Column("effective_from", sa.Date(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.CheckConstraint(
             "audience IN ('all_staff', 'new_joiners', 'line_managers')",
             name=op.f("ck_assignment_rules_audience"),

@@ -32,6 +32,7 @@ class AssignmentRule(Base):
     joined_on_or_after: Mapped[date | None] = mapped_column(Date)
     effective_from: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
     __table_args__ = (
         CheckConstraint(

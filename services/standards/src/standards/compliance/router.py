@@ -1,9 +1,9 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
-from shared.app import SessionDep
+from shared.app import SessionDep, UnitOfWorkDep
 from shared.disclosure import (
     DEFAULT_POLICY,
     ControlledCount,
@@ -11,11 +11,16 @@ from shared.disclosure import (
     control_rate,
     control_table,
 )
+from shared.http.etag import IfMatchHeader, set_etag
+from shared.http.pagination import Page, PageQuery, make_page
 from shared.http.problems import Forbidden, NotFound
-from standards.auth import StandardsReader
+from standards.auth import StandardsAdmin, StandardsReader
 from standards.compliance import service as compliance_service
-from standards.compliance.domain import CURRENT, ItemStatus, english_day
+from standards.compliance.domain import CURRENT, Audience, ItemStatus, english_day
+from standards.compliance.models import AssignmentRule
 from standards.compliance.schemas import (
+    AssignmentRulePatch,
+    AssignmentRuleRead,
     DisclosureRule,
     OrganisationCompliance,
     PersonComplianceRead,
@@ -114,3 +119,65 @@ async def get_organisation_compliance(
         ),
         programmes=programmes,
     )
+
+
+RuleCodePath = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,39}$", examples=["JOINER-INDUCTION"])
+]
+
+
+def _rule_read(rule: AssignmentRule) -> AssignmentRuleRead:
+    return AssignmentRuleRead(
+        code=rule.code,
+        title=rule.title,
+        audience=Audience(rule.audience),
+        programme_code=rule.programme_code,
+        due_days=rule.due_days,
+        staff_groups=rule.staff_groups,
+        joined_on_or_after=rule.joined_on_or_after,
+        effective_from=rule.effective_from,
+        active=rule.active,
+        version=rule.version,
+    )
+
+
+@router.get("/assignment-rules", response_model=Page[AssignmentRuleRead])
+async def list_assignment_rules(
+    page: PageQuery, principal: StandardsReader, session: SessionDep
+) -> Page[AssignmentRuleRead]:
+    """Who must complete what, by when (national configuration), ordered by code."""
+    rows = await compliance_service.list_rules(session=session, page=page)
+    return make_page(rows, page, key_fn=lambda r: (r.code, r.code), item=_rule_read)
+
+
+@router.get("/assignment-rules/{code}", response_model=AssignmentRuleRead)
+async def get_assignment_rule(
+    code: RuleCodePath, principal: StandardsReader, session: SessionDep, response: Response
+) -> AssignmentRuleRead:
+    rule = await compliance_service.require_rule(session=session, code=code)
+    set_etag(response, rule.code, rule.version)
+    return _rule_read(rule)
+
+
+@router.patch("/assignment-rules/{code}", response_model=AssignmentRuleRead)
+async def change_assignment_rule(
+    code: RuleCodePath,
+    body: AssignmentRulePatch,
+    principal: StandardsAdmin,
+    uow: UnitOfWorkDep,
+    if_match: IfMatchHeader,
+    response: Response,
+) -> AssignmentRuleRead:
+    """Change a rule's days, audience filters or activity (If-Match). Everyone's compliance is
+    worked out again by the next sweep, which publishes what changed."""
+    rule = await compliance_service.change_rule(
+        session=uow.session,
+        code=code,
+        patch=body,
+        if_match=if_match,
+        today=english_day(datetime.now(UTC)),
+    )
+    result = _rule_read(rule)
+    await uow.commit()
+    set_etag(response, rule.code, rule.version)
+    return result

@@ -1,10 +1,10 @@
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from standards.compliance.domain import ItemStatus
+from standards.compliance.domain import Audience, ItemStatus
 
 Count = int | Literal["*"]
 
@@ -66,3 +66,35 @@ class OrganisationCompliance(BaseModel):
     org_code: str
     disclosure: DisclosureRule
     programmes: list[ProgrammeCompliance]
+
+
+class AssignmentRuleRead(BaseModel):
+    """Who must complete a programme, and within how many days."""
+
+    code: str
+    title: str
+    audience: Audience
+    programme_code: str
+    due_days: int = Field(description="Days after joining (or after effective_from, if later)")
+    staff_groups: list[str] | None = Field(description="Only these staff groups; null: all")
+    joined_on_or_after: date | None = Field(description="New joiners: who started on or after")
+    effective_from: date | None = Field(
+        description="People in post before this day are due from it, not from joining"
+    )
+    active: bool
+    version: int
+
+
+StaffGroup = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class AssignmentRulePatch(BaseModel):
+    """The configurable parts of a rule; what is left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_days: int | None = Field(default=None, ge=0, le=3650)
+    active: bool | None = None
+    staff_groups: list[StaffGroup] | None = Field(default=None, max_length=50)
+    joined_on_or_after: date | None = None
+    effective_from: date | None = None

@@ -8,14 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
+from shared.http.etag import IfMatchPrecondition, check_version
+from shared.http.pagination import PageParams, paginate
+from shared.http.problems import NotFound
 from shared.uow import UnitOfWork
 from standards.compliance import domain
 from standards.compliance.events import ComplianceChanged
 from standards.compliance.models import AssignmentRule, ComplianceItem, PersonCompliance
+from standards.compliance.schemas import AssignmentRulePatch
 from standards.learning.models import LearnerRecord
 from standards.outbox import Publish
 from standards.people.models import Person
@@ -312,3 +316,60 @@ async def sweep(db: Database, *, service_name: str, as_of: datetime | None = Non
         if len(people) < _SWEEP_BATCH:
             return result
         after = people[-1]
+
+
+# ---- the rules themselves -------------------------------------------------------------------
+
+
+async def list_rules(*, session: AsyncSession, page: PageParams) -> Sequence[AssignmentRule]:
+    statement = paginate(
+        select(AssignmentRule),
+        sort_column=AssignmentRule.code,
+        id_column=AssignmentRule.code,
+        params=page,
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def require_rule(*, session: AsyncSession, code: str) -> AssignmentRule:
+    rule = await session.scalar(select(AssignmentRule).where(AssignmentRule.code == code.upper()))
+    if rule is None:
+        raise NotFound(f"No assignment rule has the code {code.upper()}")
+    return rule
+
+
+async def change_rule(
+    *,
+    session: AsyncSession,
+    code: str,
+    patch: AssignmentRulePatch,
+    if_match: IfMatchPrecondition,
+    today: date,
+) -> AssignmentRule:
+    """Change a rule's configuration (If-Match) and put every determined person up for review:
+    the next sweep works their compliance out again and publishes what changed."""
+    current = await require_rule(session=session, code=code)
+    expected = if_match.version_for(current.code)
+    changes = patch.model_dump(exclude_unset=True)
+    if "due_days" in changes and changes["due_days"] is None:
+        del changes["due_days"]
+    if "active" in changes and changes["active"] is None:
+        del changes["active"]
+    changed = await session.scalar(
+        update(AssignmentRule)
+        .where(AssignmentRule.code == current.code, AssignmentRule.version == expected)
+        .values(**changes, version=AssignmentRule.version + 1)
+        .returning(AssignmentRule.code)
+    )
+    if changed is None:
+        check_version(current.version, expected)  # raises 412: changed meanwhile
+    await session.execute(
+        update(PersonCompliance).where(PersonCompliance.applicable).values(next_review_on=today)
+    )
+    rule = await session.scalar(
+        select(AssignmentRule)
+        .where(AssignmentRule.code == current.code)
+        .execution_options(populate_existing=True)
+    )
+    assert rule is not None
+    return rule
