@@ -289,9 +289,19 @@ async def test_board_posts_need_a_passed_fit_and_proper_test(
         await producer.send(
             "standards", "eligibility.changed", eligibility(person_id, eligible=True, level="board")
         )
-        body = await readiness_becomes(talent, added["id"], "ready_1_2_years")
+
+        # The two events travel on different topics: wait for both to be judged.
+        async def both_judged() -> dict | None:
+            body = await candidate(talent, added["id"])
+            return (
+                body
+                if rules(body)["eligible_for_level"] and rules(body)["appraisal_outcomes"]
+                else None
+            )
+
+        body = await eventually(both_judged, timeout=20)
+        assert body["readiness"] == "ready_1_2_years"
         assert rules(body)["fit_and_proper"] is False
-        assert rules(body)["eligible_for_level"] is True
 
         await producer.send(
             "ned",

@@ -11,6 +11,7 @@ the bench strength of the plans they belong to.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, select, update
+from sqlalchemy import and_, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -207,18 +208,20 @@ class RecomputeReport:
     events: list[Event] = field(default_factory=list)
 
 
-_UPDATE_CANDIDATE = (
-    update(_candidates)
-    .where(_candidates.c.id == bindparam("b_id"))
-    .values(
-        computed_readiness=bindparam("b_computed"),
-        readiness=bindparam("b_readiness"),
-        announced_readiness=bindparam("b_announced"),
-        explanation=bindparam("b_explanation"),
-        policy_version=bindparam("b_policy"),
-        computed_at=bindparam("b_at"),
-        version=_candidates.c.version + 1,
-    )
+# One statement for every changed candidate, whatever their number: the new values travel as
+# arrays and are joined back by id (an executemany would cost a round trip per row).
+_UPDATE_CANDIDATES = text(
+    """
+    UPDATE succession_candidates AS c
+    SET computed_readiness = u.computed, readiness = u.readiness,
+        announced_readiness = u.announced, explanation = u.explanation::jsonb,
+        policy_version = u.policy, computed_at = :at, version = c.version + 1
+    FROM unnest(
+        CAST(:ids AS uuid[]), CAST(:computed AS text[]), CAST(:readiness AS text[]),
+        CAST(:announced AS text[]), CAST(:explanations AS text[]), CAST(:policies AS text[])
+    ) AS u(id, computed, readiness, announced, explanation, policy)
+    WHERE c.id = u.id
+    """
 )
 
 
@@ -272,7 +275,7 @@ async def recompute(
         session, select(_candidates.c.person_id).where(where).distinct().scalar_subquery()
     )
     empty = Evidence()
-    updates: list[dict[str, Any]] = []
+    updates: list[tuple[Any, ...]] = []
     events: list[Event] = []
     plans_touched: set[uuid.UUID] = set()
     for row in rows:
@@ -324,18 +327,31 @@ async def recompute(
             plans_touched.add(row.plan_id)
             report.readiness_changed += 1
         updates.append(
-            {
-                "b_id": row.id,
-                "b_computed": result.readiness.value,
-                "b_readiness": effective.value,
-                "b_announced": announced,
-                "b_explanation": explanation,
-                "b_policy": policy.version,
-                "b_at": now,
-            }
+            (
+                row.id,
+                result.readiness.value,
+                effective.value,
+                announced,
+                json.dumps(explanation),
+                policy.version,
+            )
         )
     if updates:
-        await session.execute(_UPDATE_CANDIDATE, updates)
+        ids, computed, readiness, announced_values, explanations, policies = zip(
+            *updates, strict=True
+        )
+        await session.execute(
+            _UPDATE_CANDIDATES,
+            {
+                "ids": list(ids),
+                "computed": list(computed),
+                "readiness": list(readiness),
+                "announced": list(announced_values),
+                "explanations": list(explanations),
+                "policies": list(policies),
+                "at": now,
+            },
+        )
     report.changed = len(updates)
     if plans_touched and announce:
         plan_events = await refresh_bench(session, plans_touched, now=now)
