@@ -7,6 +7,7 @@
     python -m bench footprint
     python -m bench data --size 200000
     python -m bench standards_import --rows 100000
+    python -m bench talent_succession --candidates 10000
     python -m bench report               # only rebuild the README table from results/
     python -m bench all --quick          # a smoke run with small sizes, into a temp directory
 
@@ -34,6 +35,7 @@ BENCHMARKS = (
     "data",
     "talent_replay",
     "standards_import",
+    "talent_succession",
 )
 
 QUICK: dict[str, dict[str, Any]] = {
@@ -41,6 +43,7 @@ QUICK: dict[str, dict[str, Any]] = {
     "throughput": {"events": 5_000, "profile_events": 1_000},
     "talent_replay": {"events": 20_000},
     "standards_import": {"rows": 5_000},
+    "talent_succession": {"candidates": 1_000},
     "http": {"duration": 3.0, "warmup": 1.0},
     "footprint": {"settle": 2.0, "load_seconds": 3.0},
     "data": {"size": 50_000, "import_rows": 5_000, "batch": 5_000},
@@ -83,6 +86,9 @@ def _add_options(parser: argparse.ArgumentParser, name: str) -> None:
     if name == "standards_import":
         parser.add_argument("--rows", type=int, default=None, help="completions (100,000)")
         parser.add_argument("--seed", type=int, default=None, help="generator seed (1)")
+    if name == "talent_succession":
+        parser.add_argument("--candidates", type=int, default=None, help="candidates (10,000)")
+        parser.add_argument("--seed", type=int, default=None, help="generator seed (1)")
     if name in ("footprint", "all"):
         parser.add_argument("--settle", type=float, default=None, help="idle seconds (5)")
         parser.add_argument("--load-seconds", type=float, default=None, help="seconds (6)")
@@ -120,6 +126,7 @@ def _options(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "throughput": ("events", "profile_events"),
         "talent_replay": ("events", "seed"),
         "standards_import": ("rows", "seed"),
+        "talent_succession": ("candidates", "seed"),
         "http": ("duration", "warmup", "connections", "client"),
         "footprint": ("settle", "load_seconds"),
         "data": ("size", "import_rows", "seed"),
@@ -151,6 +158,10 @@ def _runner(name: str) -> Callable[..., Result]:
         from bench import standards_import
 
         return standards_import.run
+    if name == "talent_succession":
+        from bench import talent_succession
+
+        return talent_succession.run
     if name == "throughput":
         from bench import throughput
 
