@@ -161,6 +161,19 @@ async def test_accredited_completion_is_a_verifiable_open_badge_until_revoked(
         )
         assert unaccredited["accredited"] is False
         assert unaccredited["credential"] is None
+        # The EDI module with the first-line standards above opens the first-line level.
+        edi_provider = await flows.accredited_provider(
+            client, auth(ADMIN), programme="NHS-EDI-MODULE"
+        )
+        await flows.record_completion(
+            client,
+            holder,
+            edi_provider,
+            auth(WRITE),
+            programme="NHS-EDI-MODULE",
+            completed_at=completed_at,
+            org_code="RR8",
+        )
 
         # The credential as JSON-LD: valid against the official OB 3.0 schema.
         response = await client.get(f"/v1/credentials/{credential_id}", headers=auth(WRITE))
@@ -283,6 +296,25 @@ async def test_accredited_completion_is_a_verifiable_open_badge_until_revoked(
         assert event["org_code"] == "RR8"
         assert dict(revocations[0].headers)["ce_subject"].decode() == (
             f"credentials/{credential_id}"
+        )
+
+        # eligibility.changed on the topic: first-line opened by the EDI credential, closed by
+        # the revocation; nothing for the person whose completion earned no credential.
+        def eligibility_of(person: str):
+            return lambda r: (
+                _ce_type(r) == "leadership.eligibility.changed.v1"
+                and json.loads(r.value)["person_id"] == person
+            )
+
+        changes = await _read_topic(embedded_broker.bootstrap_servers, eligibility_of(holder), 3)
+        assert [
+            (json.loads(r.value)["level"], json.loads(r.value)["eligible"]) for r in changes
+        ] == [("first_line", True), ("first_line", False)]
+        assert (
+            await _read_topic(
+                embedded_broker.bootstrap_servers, eligibility_of(other), 1, within=2.0
+            )
+            == []
         )
 
         # Reach: a token of another organisation learns nothing about the credential.

@@ -27,6 +27,8 @@ from standards.settings import StandardsSettingsDep
 
 router = APIRouter(tags=["eligibility"])
 
+_REDETERMINE_SLICE = 5_000
+
 PersonIdPath = Annotated[
     str, Path(pattern=PERSON_ID_PATTERN, description="The employer's person number (e.g. ESR)")
 ]
@@ -110,16 +112,24 @@ async def _redetermine_everyone(
     now = datetime.now(UTC)
     policy = policy or await eligibility_service.current_policy(session)
     people = await eligibility_service.people_with_credentials_or_answers(session)
-    changes = await eligibility_service.redetermine(
-        session=session, person_ids=people, as_of=now, policy=policy
-    )
-    await add_many_to_outbox(
-        session,
-        changes,
-        service_name=request.app.state.settings.service_name,
-        traceparent=request.headers.get("traceparent"),
-    )
-    return len(people), len(changes), policy.version
+    published = 0
+    # A slice of people at a time: memory stays bounded however many hold credentials.
+    for start in range(0, len(people), _REDETERMINE_SLICE):
+        changes = await eligibility_service.redetermine(
+            session=session,
+            person_ids=people[start : start + _REDETERMINE_SLICE],
+            as_of=now,
+            policy=policy,
+        )
+        published += len(
+            await add_many_to_outbox(
+                session,
+                changes,
+                service_name=request.app.state.settings.service_name,
+                traceparent=request.headers.get("traceparent"),
+            )
+        )
+    return len(people), published, policy.version
 
 
 @router.post("/v1/eligibility/policies", status_code=201, response_model=PolicyRead)
