@@ -13,9 +13,10 @@ import httpx
 import jsonschema
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import appraisal.models  # noqa: F401  (registers every table on the metadata)
@@ -26,8 +27,9 @@ from appraisal.db import Base
 from appraisal.people import service as people_service
 from appraisal.people.events import PersonChanged
 from devstack import flows
-from devstack.testing import auth, eventually, migrate
+from devstack.testing import auth, eventually, migrate, migrations_dir
 from shared.events.cloudevents import Envelope, encode_headers
+from shared.migrations import alembic_config
 from shared.tables import outbox
 
 LEEDS = "RR8"  # Leeds Teaching Hospitals NHS Trust
@@ -588,12 +590,52 @@ async def test_a_cancelled_appraisal_frees_the_cycle_for_a_new_one(start_service
 # ---- the schema ---------------------------------------------------------------------------------
 
 
-async def test_migrated_schema_matches_the_models(embedded_postgres: Any) -> None:
+def _alembic(url: str, action: str, revision: str) -> None:
+    config = alembic_config(
+        service_name="appraisal", migrations_dir=migrations_dir("appraisal"), database_url=url
+    )
+    getattr(command, action)(config, revision)
+
+
+async def _execute(url: str, *statements: str) -> list[Any]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            results = [await connection.execute(text(statement)) for statement in statements]
+            return [result.all() if result.returns_rows else None for result in results]
+    finally:
+        await engine.dispose()
+
+
+async def test_migrations_map_old_appraisals_build_the_models_tables_and_undo(
+    embedded_postgres: Any,
+) -> None:
     name = f"appraisal_schema_{uuid.uuid4().hex[:8]}"
     embedded_postgres.create_database(name)
     try:
         url = embedded_postgres.url(name)
+        # An appraisal of the first slice, awaiting sign-off, with its history.
+        await asyncio.to_thread(_alembic, url, "upgrade", "20261122_0001")
+        appraisal_id = uuid.uuid4()
+        await _execute(
+            url,
+            "INSERT INTO appraisals (id, person_id, org_code, appraiser_id, cycle_year, "
+            "template_version, status, version) VALUES "
+            f"('{appraisal_id}', '700001', 'RR8', '900001', 2025, '2025.1', "
+            "'awaiting_sign_off', 3)",
+            "INSERT INTO appraisal_status_changes (id, appraisal_id, from_status, to_status, "
+            f"actor, changed_at) VALUES ('{uuid.uuid4()}', '{appraisal_id}', 'draft', "
+            "'in_progress', 'hr', now())",
+        )
         await asyncio.to_thread(migrate, "appraisal", url)
+        status, history = await _execute(
+            url,
+            f"SELECT status, kind FROM appraisals WHERE id = '{appraisal_id}'",
+            "SELECT from_status, to_status FROM appraisal_status_changes",
+        )
+        assert status == [("meeting", "staff")]
+        assert history == [("not_started", "meeting")]
+
         engine = create_async_engine(url)
         try:
             async with engine.connect() as connection:
@@ -609,5 +651,11 @@ async def test_migrated_schema_matches_the_models(embedded_postgres: Any) -> Non
             if not (diff[0] == "remove_table" and diff[1].name not in modelled)
             and not (diff[0] == "remove_index" and diff[1].table.name not in modelled)
         ] == []
+
+        # And back: the first slice's schema and states, then forward again.
+        await asyncio.to_thread(_alembic, url, "downgrade", "20261122_0001")
+        (back,) = await _execute(url, f"SELECT status FROM appraisals WHERE id = '{appraisal_id}'")
+        assert back == [("in_progress",)]
+        await asyncio.to_thread(migrate, "appraisal", url)
     finally:
         embedded_postgres.drop_database(name)
