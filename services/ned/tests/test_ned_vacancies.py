@@ -322,3 +322,33 @@ async def test_shortlist_diversity_is_disclosure_controlled_and_audited(start_se
                 )
             ).all()
         assert [a.record_id for a in audited] == [uuid.UUID(vacancy["id"])]
+
+
+async def test_opening_a_vacancy_again_with_its_idempotency_key_replays_it(start_service) -> None:
+    async with start_service("ned") as ned:
+        seat = await flows.ned_seat(ned.client, LEEDS, NHSE)
+        body = {
+            "org_code": LEEDS,
+            "seat_id": seat["id"],
+            "reason": "planned_term_end",
+            "role_description": "Non-executive director",
+            "lcf_domains": flows.LCF_DOMAINS,
+            "closing_date": "2099-01-31",
+        }
+        headers = {**NHSE, "Idempotency-Key": "open-leeds-ned-2099"}
+        first = await ned.client.post("/v1/vacancies", json=body, headers=headers)
+        again = await ned.client.post("/v1/vacancies", json=body, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json()["id"] == first.json()["id"]
+        other = await ned.client.post(
+            "/v1/vacancies", json={**body, "reason": "resignation"}, headers=headers
+        )
+        assert other.status_code == 422
+        async with ned.db.session() as session:
+            opened = (
+                await session.execute(
+                    select(outbox).where(outbox.c.type == "leadership.vacancy.opened.v1")
+                )
+            ).all()
+        assert len(opened) == 1

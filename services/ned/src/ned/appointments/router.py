@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ned.appointments import service as appointment_service
 from ned.appointments.domain import AppointmentStatus
-from ned.appointments.models import Appointment, TenureExtension
+from ned.appointments.models import Appointment
 from ned.appointments.schemas import (
     PERSON_ID_PATTERN,
     AppointmentCreate,
@@ -35,7 +34,6 @@ from shared.http.idempotency import (
     run_idempotent_in,
 )
 from shared.http.pagination import Page, PageQuery, make_page
-from shared.http.problems import NotFound
 
 router = APIRouter(tags=["appointments"])
 
@@ -223,11 +221,9 @@ async def list_tenure_extensions(
 async def get_tenure_extension(
     extension_id: uuid.UUID, principal: NedReader, session: SessionDep
 ) -> ExtensionRead:
-    extension = await session.scalar(
-        select(TenureExtension).where(TenureExtension.id == extension_id)
+    extension = await appointment_service.get_extension(
+        session=session, principal=principal, extension_id=extension_id
     )
-    if extension is None or not principal.can_see_org(extension.org_code):
-        raise NotFound(f"No tenure extension {extension_id}")
     return ExtensionRead.model_validate(extension)
 
 

@@ -370,11 +370,11 @@ async def activate_appointment(
             person_id=appointment.person_id,
             org_code=appointment.org_code,
             seat_id=appointment.seat_id,
-            seat_role=appointment.seat_role,  # type: ignore[arg-type]
+            seat_role=appointment.seat_role,
             term_start=appointment.term_start,
             term_end=appointment.term_end,
             term_number=appointment.term_number,
-            appointing_body=appointment.appointing_body,  # type: ignore[arg-type]
+            appointing_body=appointment.appointing_body,
             appointed_at=as_of,
         )
     )
@@ -449,7 +449,7 @@ async def end_term(
                 person_id=appointment.person_id,
                 org_code=appointment.org_code,
                 seat_id=appointment.seat_id,
-                seat_role=appointment.seat_role,  # type: ignore[arg-type]
+                seat_role=appointment.seat_role,
                 term_start=appointment.term_start,
                 term_end=appointment.term_end,
                 term_number=appointment.term_number,
@@ -529,6 +529,15 @@ async def record_extension(
     session.add(extension)
     await session.flush()
     await session.refresh(extension)
+    return extension
+
+
+async def get_extension(
+    *, session: AsyncSession, principal: Principal, extension_id: uuid.UUID
+) -> TenureExtension:
+    extension = await session.get(TenureExtension, extension_id)
+    if extension is None or not principal.can_see_org(extension.org_code):
+        raise NotFound(f"No tenure extension {extension_id}")
     return extension
 
 

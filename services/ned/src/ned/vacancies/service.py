@@ -134,8 +134,8 @@ async def open_vacancy(
             vacancy_id=vacancy.id,
             org_code=vacancy.org_code,
             seat_id=vacancy.seat_id,
-            seat_role=vacancy.seat_role,  # type: ignore[arg-type]
-            appointing_body=vacancy.appointing_body,  # type: ignore[arg-type]
+            seat_role=vacancy.seat_role,
+            appointing_body=vacancy.appointing_body,
             closing_date=vacancy.closing_date,
             opened_at=now,
         )
@@ -527,7 +527,7 @@ async def shortlist_diversity(
         shortlist_cells = control_table(shortlisted)
         dimensions.append(
             DiversityDimension(
-                dimension=dimension,  # type: ignore[arg-type]
+                dimension=dimension,
                 groups=[
                     DiversityGroup(
                         group=group,
