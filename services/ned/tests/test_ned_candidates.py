@@ -94,6 +94,10 @@ async def test_a_candidate_record_is_checked_field_by_field(start_service) -> No
         ).status_code == 201
         again = await ned.client.post("/v1/candidates", json=duplicate, headers=LEEDS)
         assert again.status_code == 409
+        unknown = await ned.client.post(
+            "/v1/candidates", json=flows.ned_candidate_body(person(), "ZZZ"), headers=NHSE
+        )
+        assert unknown.status_code == 422
         outside = await ned.client.post(
             "/v1/candidates", json=flows.ned_candidate_body(person(), "RJ1"), headers=LEEDS
         )

@@ -16,7 +16,13 @@ from ned.candidates.schemas import (
 from shared.http.auth import Principal
 from shared.http.etag import IfMatchPrecondition, check_version
 from shared.http.pagination import PageParams, paginate
-from shared.http.problems import Conflict, FieldError, NotFound, UnprocessableEntity
+from shared.http.problems import (
+    Conflict,
+    FieldError,
+    NotFound,
+    UnprocessableEntity,
+    invalid_input,
+)
 from shared.reference.organisations import OrgType, get_organisation
 
 CHARACTERISTICS_RECORD = "candidate_characteristics"
@@ -72,6 +78,9 @@ def _values(fields: CandidateFields) -> dict[str, Any]:
 
 
 async def create_candidate(*, session: AsyncSession, candidate_in: CandidateCreate) -> Candidate:
+    holder = get_organisation(candidate_in.org_code)
+    if holder is None:
+        raise invalid_input("body.org_code", f"no organisation or region {candidate_in.org_code}")
     _check_fields(candidate_in)
     candidate_id = await session.scalar(
         insert(Candidate)
