@@ -198,6 +198,14 @@ async def test_board_appraisals_bring_their_members_into_the_board_cycle(
         # A NED of an NHS trust: due by NHS England's NED deadline after the year end.
         assert appraisal.json()["due_by"] == "2027-09-30"
         assert set(await population(svc, cycle_id)) == {"500001"}
+        in_cycle = await svc.client.get(
+            "/v1/appraisals", params={"cycle_id": cycle_id, "kind": "board"}, headers=LEEDS_ADMIN
+        )
+        assert [a["id"] for a in in_cycle.json()["items"]] == [appraisal.json()["id"]]
+        staff_only = await svc.client.get(
+            "/v1/appraisals", params={"kind": "staff"}, headers=LEEDS_ADMIN
+        )
+        assert staff_only.json()["items"] == []
         # A staff appraisal does not join the board cycle, and a cycle of another kind is refused.
         wrong = await svc.client.post(
             "/v1/appraisals",

@@ -403,6 +403,36 @@ async def test_an_appraiser_without_the_credential_is_refused_under_the_blocking
         assert blocked.json()["rule"] == "appraiser.appraisal_skills_credential"
 
 
+async def test_a_revocation_seen_before_its_award_keeps_the_credential_revoked(
+    start_service: Any,
+) -> None:
+    async with start_service("appraisal") as svc:
+        credential_id = uuid.uuid4()
+        now = datetime.now(UTC)
+        revoked = CredentialRevoked(
+            credential_id=credential_id, person_id="900006", reason_code="fraud", revoked_at=now
+        )
+        awarded = TrainingAccredited(
+            credential_id=credential_id,
+            person_id="900006",
+            programme_code=SKILLS,
+            awarded_at=now - timedelta(days=30),
+        )
+        async with svc.db.session() as session, session.begin():
+            await credential_service.handle_credential_revoked(
+                session, _envelope(revoked, "/leadership/standards"), revoked
+            )
+            await credential_service.handle_training_accredited(
+                session, _envelope(awarded, "/leadership/standards"), awarded
+            )
+        async with svc.db.session() as session:
+            assert not await credential_service.holds_appraisal_skills(
+                session=session, person_id="900006", at=datetime.now(UTC)
+            )
+            row = await session.get(AppraiserCredential, credential_id)
+            assert row is not None and row.programme_code == SKILLS and row.revoked_at is not None
+
+
 async def test_the_warning_policy_lets_the_appraisal_go_ahead_and_says_so(
     start_service: Any,
 ) -> None:

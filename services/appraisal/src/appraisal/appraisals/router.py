@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.appraisals import service as appraisal_service
-from appraisal.appraisals.domain import FIRST_CYCLE_YEAR, AppraisalStatus
+from appraisal.appraisals.domain import FIRST_CYCLE_YEAR, AppraisalKind, AppraisalStatus
 from appraisal.appraisals.events import PERSON_ID_PATTERN
 from appraisal.appraisals.schemas import (
     AppraisalCreate,
@@ -102,6 +102,8 @@ async def list_appraisals(
     ] = None,
     org_code: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9]{3,5}$")] = None,
     status: AppraisalStatus | None = None,
+    kind: AppraisalKind | None = None,
+    cycle_id: uuid.UUID | None = None,
 ) -> Page[AppraisalRead]:
     """Appraisals the token reaches, oldest first."""
     rows = await appraisal_service.list_appraisals(
@@ -112,6 +114,8 @@ async def list_appraisals(
         cycle_year=cycle_year,
         org_code=org_code.upper() if org_code else None,
         status=status,
+        kind=kind,
+        cycle_id=cycle_id,
     )
     return make_page(
         rows, page, key_fn=lambda a: (a.created_at, a.id), item=AppraisalRead.from_model

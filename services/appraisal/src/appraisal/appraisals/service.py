@@ -250,6 +250,8 @@ async def list_appraisals(
     cycle_year: int | None = None,
     org_code: str | None = None,
     status: AppraisalStatus | None = None,
+    kind: AppraisalKind | None = None,
+    cycle_id: uuid.UUID | None = None,
 ) -> Sequence[Appraisal]:
     stmt = select(Appraisal)
     if org_code is not None:
@@ -265,6 +267,10 @@ async def list_appraisals(
         stmt = stmt.where(Appraisal.cycle_year == cycle_year)
     if status is not None:
         stmt = stmt.where(Appraisal.status == status)
+    if kind is not None:
+        stmt = stmt.where(Appraisal.kind == kind)
+    if cycle_id is not None:
+        stmt = stmt.where(Appraisal.cycle_id == cycle_id)
     stmt = paginate(stmt, sort_column=Appraisal.created_at, id_column=Appraisal.id, params=page)
     return (await session.scalars(stmt)).all()
 
