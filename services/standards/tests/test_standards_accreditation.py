@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from devstack.testing import auth
+from devstack.testing import auth, eventually
 from shared.tables import outbox
 from standards.compliance import service as compliance_service
 from standards.providers import domain
@@ -254,6 +254,32 @@ async def test_the_worker_expires_lapsed_grants_once(start_service) -> None:
             headers=auth(ADMIN),
         )
         assert again.status_code == 201, again.text
+
+
+async def test_the_worker_runs_the_expiry_step_on_its_own(start_service) -> None:
+    async with start_service(
+        "standards", run_workers=True, compliance_sweep_interval_seconds=0.5
+    ) as svc:
+        provider_id = await _provider(svc)
+        path = f"/v1/providers/{provider_id}/accreditations"
+        grant = await svc.client.post(
+            path,
+            json={
+                "programme_code": PROGRAMME,
+                "status": "accredited",
+                "valid_from": "2024-01-01",
+                "valid_to": (date.today() - timedelta(days=1)).isoformat(),
+            },
+            headers=auth(ADMIN),
+        )
+        assert grant.status_code == 201, grant.text
+
+        async def expired() -> dict | None:
+            items = (await svc.client.get(path, headers=auth(READ))).json()["items"]
+            return items[-1] if items[-1]["status"] == "expired" else None
+
+        decision = await eventually(expired, timeout=20)
+        assert decision["recorded_by"] == "system:accreditation-expiry"
 
 
 def _decision(seq: int, status: S, start: date, end: date | None = None) -> Decision:

@@ -15,6 +15,7 @@ from shared.events.cloudevents import encode_headers
 from shared.tables import outbox
 from standards.compliance import domain
 from standards.compliance import service as compliance_service
+from standards.outbox import outbox_publisher
 from standards.people import service as people_service
 from standards.people.events import PersonChanged
 
@@ -427,6 +428,28 @@ async def test_assignment_rules_are_configuration_with_if_match(start_service) -
         latest = (await _outbox_compliance(svc, person))[-1]
         assert "CSTF-FIRE-SAFETY" not in latest["overdue_programme_codes"]
         assert "CSTF-HSW" in latest["overdue_programme_codes"]
+
+
+async def test_concurrent_recomputes_publish_one_change(start_service) -> None:
+    async with start_service("standards") as svc:
+        person = _person()
+        await _add_person(svc, person)
+
+        async def recompute() -> bool:
+            async with svc.db.session() as session, session.begin():
+                outcome = await compliance_service.recompute_person_compliance(
+                    session,
+                    outbox_publisher(session, service_name="standards"),
+                    person,
+                    datetime.now(UTC),
+                )
+                assert outcome is not None
+                await asyncio.sleep(0.05)  # hold the lock while the others wait for it
+                return outcome.changed
+
+        results = await asyncio.gather(*(recompute() for _ in range(6)))
+        assert sorted(results) == [False] * 5 + [True]
+        assert len(await _outbox_compliance(svc, person)) == 1
 
 
 # ---- pure rules ----------------------------------------------------------------------------
