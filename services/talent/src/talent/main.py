@@ -12,11 +12,13 @@ from shared.events.consumer import EventConsumer, Subscription
 from shared.settings import ServiceSettings
 from talent.analytics import consumers as analytics_consumers
 from talent.analytics.router import router as analytics_router
+from talent.conversations.router import router as conversations_router
 from talent.edi.router import router as edi_router
 from talent.indicators.router import router as indicators_router
 from talent.organisations.router import router as organisations_router
 from talent.people.router import router as people_router
 from talent.placements.router import router as placements_router
+from talent.pools.router import router as pools_router
 from talent.profiles import consumers as profile_consumers
 from talent.profiles.router import router as profiles_router
 from talent.replay.router import router as replay_router
@@ -62,6 +64,8 @@ DEFINITION = ServiceDefinition(
         profiles_router,
         succession_router,
         replay_router,
+        conversations_router,
+        pools_router,
         organisations_router,
         placements_router,
         analytics_router,
