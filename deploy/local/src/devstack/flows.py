@@ -4,6 +4,7 @@ service and raises with the response text when the service refuses."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -287,6 +288,323 @@ async def ned_vacancy(
     return result
 
 
+async def open_appraisal_cycle(
+    appraisal: httpx.AsyncClient,
+    org_code: str,
+    headers: dict[str, str],
+    *,
+    cycle_year: int = 2026,
+    kind: str = "staff",
+) -> dict[str, Any]:
+    """Open an organisation's appraisal cycle (needs appraisal:admin)."""
+    body = {"org_code": org_code, "cycle_year": cycle_year, "kind": kind}
+    cycle: dict[str, Any] = _ok(
+        await appraisal.post("/v1/cycles", json=body, headers=headers), 201
+    ).json()
+    return cycle
+
+
+async def open_board_appraisal(
+    appraisal: httpx.AsyncClient,
+    person_id: str,
+    headers: dict[str, str],
+    *,
+    org_code: str,
+    cycle_year: int = 2026,
+    board_role: str = "non_executive",
+    appraiser_id: str = "900002",
+) -> dict[str, Any]:
+    """Open a board member's appraisal (not started), in the board cycle if there is one."""
+    body = {
+        "person_id": person_id,
+        "org_code": org_code,
+        "appraiser_id": appraiser_id,
+        "cycle_year": cycle_year,
+        "board_role": board_role,
+    }
+    created: dict[str, Any] = _ok(
+        await appraisal.post("/v1/appraisals", json=body, headers=headers), 201
+    ).json()
+    return created
+
+
+async def add_local_question(
+    appraisal: httpx.AsyncClient,
+    org_code: str,
+    headers: dict[str, str],
+    *,
+    code: str = "local_values_reflection",
+) -> dict[str, Any]:
+    """Add a local question to the national template for an organisation (appraisal:admin)."""
+    body = {"code": code, "text": "How have you shown our organisation's own values?"}
+    question: dict[str, Any] = _ok(
+        await appraisal.post(
+            f"/v1/organisations/{org_code}/local-questions", json=body, headers=headers
+        ),
+        201,
+    ).json()
+    return question
+
+
+async def request_feedback(
+    appraisal: httpx.AsyncClient,
+    appraisal_id: str,
+    headers: dict[str, str],
+    *,
+    category: str = "peer",
+    rater_id: str | None = None,
+) -> dict[str, Any]:
+    """Ask a rater for multi-source feedback on an open appraisal; the body holds the rater's
+    single-use ``response_token``."""
+    body: dict[str, Any] = {"category": category}
+    if rater_id is not None:
+        body["rater_id"] = rater_id
+    created: dict[str, Any] = _ok(
+        await appraisal.post(
+            f"/v1/appraisals/{appraisal_id}/feedback-requests", json=body, headers=headers
+        ),
+        201,
+    ).json()
+    return created
+
+
+async def set_hr_flag(
+    appraisal: httpx.AsyncClient,
+    person_id: str,
+    headers: dict[str, str],
+    *,
+    kind: str = "capability",
+    starts_on: str = "2026-01-05",
+    ends_on: str | None = None,
+    org_code: str | None = None,
+) -> dict[str, Any]:
+    """Record a capability process or disciplinary sanction as an HR system would
+    (appraisal:admin)."""
+    body: dict[str, Any] = {"kind": kind, "starts_on": starts_on, "ends_on": ends_on}
+    if org_code is not None:
+        body["org_code"] = org_code
+    flag: dict[str, Any] = _ok(
+        await appraisal.post(f"/v1/people/{person_id}/hr-flags", json=body, headers=headers), 201
+    ).json()
+    return flag
+
+
+async def revoke_credential(
+    standards: httpx.AsyncClient,
+    credential_id: str,
+    headers: dict[str, str],
+    *,
+    reason_code: str = "issued_in_error",
+) -> dict[str, Any]:
+    """Revoke a standards credential (its ETag first: revocation takes If-Match)."""
+    current = _ok(await standards.get(f"/v1/credentials/{credential_id}", headers=headers), 200)
+    revoked: dict[str, Any] = _ok(
+        await standards.post(
+            f"/v1/credentials/{credential_id}/revoke",
+            json={"reason_code": reason_code},
+            headers={**headers, "If-Match": current.headers["ETag"]},
+        ),
+        200,
+    ).json()
+    return revoked
+
+
+async def import_completions(
+    standards: httpx.AsyncClient,
+    rows: list[dict[str, Any]],
+    headers: dict[str, str],
+    *,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Record many completions at once (NDJSON); returns the import report."""
+    extra = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+    body = "\n".join(json.dumps(row) for row in rows).encode()
+    report: dict[str, Any] = _ok(
+        await standards.post(
+            "/v1/completions:import",
+            content=body,
+            headers={**headers, **extra, "Content-Type": "application/x-ndjson"},
+        ),
+        200,
+    ).json()
+    return report
+
+
+# ---- standards: frameworks and compliance -----------------------------------------------------
+
+
+async def publish_framework_version(
+    standards: httpx.AsyncClient,
+    headers: dict[str, str],
+    *,
+    code: str = "LCF-BOARD",
+    based_on: str = "2024",
+    version: str | None = None,
+) -> dict[str, Any]:
+    """Draft a new version of a framework from the tree of ``based_on``, then publish it."""
+    version = version or f"v{uuid.uuid4().hex[:8]}"
+    base = f"/v1/frameworks/{code}/versions"
+    tree = _ok(await standards.get(f"{base}/{based_on}", headers=headers), 200).json()
+    body = {
+        "version": version,
+        "title": tree["title"],
+        "predecessor_version": based_on,
+        "domains": tree["domains"],
+        "rating_scale": tree["rating_scale"],
+    }
+    draft = _ok(await standards.post(base, json=body, headers=headers), 201)
+    published = _ok(
+        await standards.post(
+            f"{base}/{version}/publish", headers={**headers, "If-Match": draft.headers["ETag"]}
+        ),
+        200,
+    )
+    result: dict[str, Any] = published.json()
+    return result
+
+
+async def determined_compliance(
+    standards: httpx.AsyncClient, person_id: str, headers: dict[str, str], timeout: float = 30.0
+) -> dict[str, Any]:
+    """The person's compliance once standards has determined it (after their person.changed)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await standards.get(f"/v1/people/{person_id}/compliance", headers=headers)
+        if response.status_code == 200 and response.json()["determination_id"]:
+            result: dict[str, Any] = response.json()
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(
+                f"no compliance determined for {person_id}: {response.status_code} "
+                f"{response.text[:300]}"
+            )
+        await asyncio.sleep(0.2)
+
+
+FPPT_CHECKS = (
+    "dbs",
+    "professional_register",
+    "insolvency",
+    "disqualified_directors",
+    "removed_charity_trustees",
+    "employment_tribunal",
+    "social_media",
+    "references",
+    "self_attestation",
+)
+
+
+def fppt_checks(**results: str) -> list[dict[str, Any]]:
+    """Every FPPT check, satisfactory unless ``results`` says otherwise (``insolvency=
+    "unsatisfactory"``); references cover the six years an appointment needs."""
+    return [
+        {
+            "check": check,
+            "result": results.get(check, "satisfactory"),
+            "checked_on": datetime.now(UTC).date().isoformat(),
+            "evidence_location": f"Board member file, FPPT/{check}",
+            **({"years_covered": 6} if check == "references" else {}),
+        }
+        for check in FPPT_CHECKS
+    ]
+
+
+async def open_annual_fppt(
+    ned: httpx.AsyncClient,
+    person_id: str,
+    org_code: str,
+    headers: dict[str, str],
+    *,
+    subject_role: str = "non_executive",
+    year: int = 2026,
+) -> dict[str, Any]:
+    """An annual fit and proper person test with every check recorded, not yet signed off."""
+    body = {
+        "person_id": person_id,
+        "org_code": org_code,
+        "kind": "annual",
+        "subject_role": subject_role,
+        "year": year,
+        "checks": fppt_checks(),
+        "attested_lcf_domains": LCF_DOMAINS,
+    }
+    result: dict[str, Any] = _ok(
+        await ned.post("/v1/fppt/assessments", json=body, headers=headers), 201
+    ).json()
+    return result
+
+
+async def pass_appointment_fppt(
+    ned: httpx.AsyncClient,
+    appointment: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    signed_off_by: str = "900100",
+) -> dict[str, Any]:
+    """The appointment's fit and proper person test, every check satisfactory, signed off (by
+    the chair, or by NHS England for a new chair, when ``headers`` must carry ``ned:appoint``):
+    the appointment takes effect."""
+    role = appointment["seat_role"]
+    created = _ok(
+        await ned.post(
+            "/v1/fppt/assessments",
+            json={
+                "person_id": appointment["person_id"],
+                "org_code": appointment["org_code"],
+                "kind": "appointment",
+                "subject_role": role,
+                "appointment_id": appointment["id"],
+                "checks": fppt_checks(),
+            },
+            headers=headers,
+        ),
+        201,
+    )
+    signed = _ok(
+        await ned.post(
+            f"/v1/fppt/assessments/{created.json()['id']}/sign-off",
+            json={
+                "signed_off_by": signed_off_by,
+                "signed_off_by_role": "nhs_england" if role == "chair" else "chair",
+            },
+            headers={**headers, "If-Match": created.headers["ETag"]},
+        ),
+        200,
+    )
+    result: dict[str, Any] = signed.json()
+    if result["outcome"] != "pass":
+        raise AssertionError(f"the appointment FPPT did not pass: {result['reasons']}")
+    return result
+
+
+async def write_board_reference(
+    ned: httpx.AsyncClient,
+    person_id: str,
+    org_code: str,
+    headers: dict[str, str],
+    *,
+    date_of_birth: str = "1962-08-14",
+) -> dict[str, Any]:
+    """The standard board reference of someone leaving ``org_code``'s board."""
+    body = {
+        "person_id": person_id,
+        "org_code": org_code,
+        "date_of_birth": date_of_birth,
+        "board_role": "non_executive",
+        "role_title": "Non-executive director",
+        "served_from": "2019-04-01",
+        "served_to": "2025-03-31",
+        "leaving_reason": "term_ended",
+        "matters": [{"kind": "complaint", "status": "discontinued", "raised_on": "2023-02-01"}],
+        "fit_and_proper_concerns": False,
+        "referee_role": "chair",
+    }
+    result: dict[str, Any] = _ok(
+        await ned.post("/v1/board-references", json=body, headers=headers), 201
+    ).json()
+    return result
+
+
 # ---- talent: oversight, challenged-organisation placements, indicators -----------------------
 
 CHALLENGED_PACKAGE: dict[str, Any] = {
@@ -437,44 +755,77 @@ async def publish_indicators(
     return result
 
 
-async def request_feedback(
+# ---- talent: succession plans -----------------------------------------------------------------
+
+
+async def succession_plan(
+    talent: httpx.AsyncClient,
+    org_code: str,
+    headers: dict[str, str],
+    *,
+    level: str = "first_line",
+    board_post: bool = False,
+    role_title: str = "Ward Manager",
+) -> dict[str, Any]:
+    """A critical post and its succession plan (the plan, with ``post_id``)."""
+    post = _ok(
+        await talent.post(
+            "/v1/critical-posts",
+            json={
+                "org_code": org_code,
+                "role_title": role_title,
+                "level": level,
+                "board_post": board_post,
+                "risk_of_loss": "high",
+                "impact_of_loss": "medium",
+            },
+            headers=headers,
+        ),
+        201,
+    ).json()
+    plan: dict[str, Any] = _ok(
+        await talent.post("/v1/succession-plans", json={"post_id": post["id"]}, headers=headers),
+        201,
+    ).json()
+    return plan
+
+
+async def succession_candidate(
+    talent: httpx.AsyncClient,
+    plan_id: str,
+    person_id: str,
+    headers: dict[str, str],
+    *,
+    emergency_cover: bool = False,
+) -> dict[str, Any]:
+    """Name a successor (emits readiness.changed, and succession.plan.updated if the bench
+    moved)."""
+    candidate: dict[str, Any] = _ok(
+        await talent.post(
+            f"/v1/succession-plans/{plan_id}/candidates",
+            json={"person_id": person_id, "emergency_cover": emergency_cover},
+            headers=headers,
+        ),
+        201,
+    ).json()
+    return candidate
+
+
+async def reopen_appraisal(
     appraisal: httpx.AsyncClient,
     appraisal_id: str,
     headers: dict[str, str],
     *,
-    category: str = "peer",
-    rater_id: str | None = None,
+    reason_code: str = "late_evidence",
 ) -> dict[str, Any]:
-    """Ask a rater for multi-source feedback on an open appraisal; the body holds the rater's
-    single-use ``response_token``."""
-    body: dict[str, Any] = {"category": category}
-    if rater_id is not None:
-        body["rater_id"] = rater_id
-    created: dict[str, Any] = _ok(
+    """Reopen a completed appraisal (emits appraisal.reopened)."""
+    current = _ok(await appraisal.get(f"/v1/appraisals/{appraisal_id}", headers=headers), 200)
+    reopened: dict[str, Any] = _ok(
         await appraisal.post(
-            f"/v1/appraisals/{appraisal_id}/feedback-requests", json=body, headers=headers
+            f"/v1/appraisals/{appraisal_id}/transitions",
+            json={"to": "reopened", "reason_code": reason_code},
+            headers={**headers, "If-Match": current.headers["ETag"]},
         ),
-        201,
+        200,
     ).json()
-    return created
-
-
-async def set_hr_flag(
-    appraisal: httpx.AsyncClient,
-    person_id: str,
-    headers: dict[str, str],
-    *,
-    kind: str = "capability",
-    starts_on: str = "2026-01-05",
-    ends_on: str | None = None,
-    org_code: str | None = None,
-) -> dict[str, Any]:
-    """Record a capability process or disciplinary sanction as an HR system would
-    (appraisal:admin)."""
-    body: dict[str, Any] = {"kind": kind, "starts_on": starts_on, "ends_on": ends_on}
-    if org_code is not None:
-        body["org_code"] = org_code
-    flag: dict[str, Any] = _ok(
-        await appraisal.post(f"/v1/people/{person_id}/hr-flags", json=body, headers=headers), 201
-    ).json()
-    return flag
+    return reopened
