@@ -23,6 +23,7 @@ from talent.profiles import consumers as profile_consumers
 from talent.profiles.router import router as profiles_router
 from talent.replay.router import router as replay_router
 from talent.replay.worker import ReplayableConsumer
+from talent.reviews.router import router as reviews_router
 from talent.settings import Settings
 from talent.succession.router import router as succession_router
 
@@ -66,6 +67,7 @@ DEFINITION = ServiceDefinition(
         replay_router,
         conversations_router,
         pools_router,
+        reviews_router,
         organisations_router,
         placements_router,
         analytics_router,
