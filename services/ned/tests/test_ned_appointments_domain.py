@@ -8,6 +8,8 @@ from ned.appointments import domain
 from ned.appointments.domain import Term
 from ned.boards import domain as boards
 from ned.boards.domain import AppointingBody, CommitteeRole, SeatRole
+from ned.candidates import domain as pool
+from ned.candidates.domain import LcfRating, Programme, ProgrammeStatus
 from ned.vacancies import domain as campaigns
 from ned.vacancies.domain import ApplicationStage, CampaignStage
 from shared.http.auth import Principal
@@ -257,3 +259,35 @@ def test_a_role_description_must_cover_all_six_lcf_domains() -> None:
 )
 def test_ethnic_categories_fall_into_their_broad_groups(code: str | None, group: str) -> None:
     assert campaigns.ethnic_group(code).value == group
+
+
+# ---- the candidate pool ------------------------------------------------------------------------
+
+
+def test_an_lcf_self_assessment_rates_each_of_the_six_domains_once() -> None:
+    complete = dict.fromkeys(campaigns.LCF_DOMAINS, LcfRating.OFTEN)
+    assert pool.self_assessment_problems(complete) == []
+    partial = {"LCF-2024-D1": LcfRating.RARELY, "LCF-2023-D1": LcfRating.OFTEN}
+    problems = pool.self_assessment_problems(partial)
+    assert "no rating for LCF-2024-D6" in problems
+    assert "LCF-2023-D1 is not an LCF domain" in problems
+    assert len(problems) == 6
+
+
+def test_one_live_membership_of_each_programme() -> None:
+    assert (
+        pool.programme_problems(
+            [
+                (Programme.NEXT_DIRECTOR, ProgrammeStatus.WITHDRAWN),
+                (Programme.NEXT_DIRECTOR, ProgrammeStatus.ACTIVE),
+                (Programme.ASPIRING_CHAIR, ProgrammeStatus.NOMINATED),
+            ]
+        )
+        == []
+    )
+    assert pool.programme_problems(
+        [
+            (Programme.ASPIRING_CHAIR, ProgrammeStatus.COMPLETED),
+            (Programme.ASPIRING_CHAIR, ProgrammeStatus.ACTIVE),
+        ]
+    ) == ["more than one live aspiring_chair membership"]
