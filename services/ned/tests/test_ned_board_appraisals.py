@@ -6,9 +6,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func, select
+
 from devstack import flows
 from devstack.testing import auth, eventually
+from ned.board_appraisals.models import BoardAppraisal
 from ned.boards.models import Seat
+from shared.tables import inbox
 from shared.uow import UnitOfWork
 
 LEEDS = auth("ned:read", org="RR8")
@@ -146,8 +150,39 @@ async def test_board_appraisal_compliance_from_appraisal_completed(start_service
         assert ft["national_deadlines_apply"] is False
         assert statuses(ft) == {ft_chair: "appraised", ft_ned: "local"}
 
+        # Reopened, the NED's appraisal no longer counts until it completes again.
+        from appraisal.appraisals.events import AppraisalReopened
+
+        reopened = AppraisalReopened.model_validate(
+            {
+                "appraisal_id": by_person[ned_a]["appraisal_id"],
+                "person_id": ned_a,
+                "org_code": "RR8",
+                "kind": "board",
+                "cycle_year": 2026,
+                "reason_code": "late_evidence",
+                "reopened_at": datetime.now(UTC),
+            }
+        )
+        async with UnitOfWork(appraisal.db, service_name="appraisal") as uow:
+            await uow.publish(reopened)
+            await uow.commit()
+
+        async def ned_a_overdue_again() -> bool:
+            return statuses(await leeds_report("2026-10-01"))[ned_a] == "overdue"
+
+        await eventually(ned_a_overdue_again, timeout=30)
+
         # The staff member's appraisal was not a board appraisal and was not kept.
-        assert staff not in statuses(october)
+        async def all_five_handled() -> bool:
+            async with ned.db.session() as session:
+                handled = await session.scalar(select(func.count()).select_from(inbox))
+            return handled == 5
+
+        await eventually(all_five_handled, timeout=30)
+        async with ned.db.session() as session:
+            kept = set(await session.scalars(select(BoardAppraisal.person_id)))
+        assert kept == {chair, ned_a, ft_chair}
         refused = await ned.client.get(
             "/v1/boards/RR8/appraisal-compliance", headers=auth("ned:read", org="RJ1")
         )
