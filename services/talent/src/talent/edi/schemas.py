@@ -6,6 +6,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from talent.edi.domain import Direction, GoalStatus
 from talent.indicators.domain import INDICATOR_CODES
+from talent.organisations.schemas import IsoDate, StrictBool, StrictNumber
 
 
 def _upper(value: Any) -> Any:
@@ -23,8 +24,8 @@ class GoalCreate(BaseModel):
     org_code: OrgCode
     indicator_code: str = Field(examples=["rl_non_mandatory_training_ethnicity"])
     direction: Direction
-    target: float = Field(ge=0, le=1000, allow_inf_nan=False)
-    deadline: date
+    target: StrictNumber = Field(ge=0, le=1000, allow_inf_nan=False)
+    deadline: IsoDate
 
     @field_validator("indicator_code")
     @classmethod
@@ -37,9 +38,9 @@ class GoalCreate(BaseModel):
 class GoalPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    target: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
-    deadline: date | None = None
-    withdrawn: bool | None = None
+    target: StrictNumber | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
+    deadline: IsoDate | None = None
+    withdrawn: StrictBool | None = None
 
 
 class GoalRead(BaseModel):

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from talent.organisations.schemas import IsoDate, StrictBool, StrictInt
 from talent.placements.domain import PlacementAction, PlacementOutcome, PlacementStatus
 
 
@@ -30,18 +31,20 @@ class RoleCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
     level: Level
     package_code: Code = Field(examples=["CHALLENGED-EXEC-2026"])
-    relocation_support: bool
-    pay_minimum: int = Field(ge=0, le=1_000_000, description="Annual salary, £, VSM framework")
-    pay_maximum: int = Field(ge=0, le=1_000_000)
+    relocation_support: StrictBool
+    pay_minimum: StrictInt = Field(
+        ge=0, le=1_000_000, description="Annual salary, £, VSM framework"
+    )
+    pay_maximum: StrictInt = Field(ge=0, le=1_000_000)
     pay_approval_reference: Code | None = Field(
         default=None, description="NHS England approval, needed above £170,000 at a trust"
     )
-    protected_development_days: int = Field(ge=0, le=60, description="Days a year")
-    mentor: bool
-    peer_network: bool
-    coach: bool
-    improvement_time_months: int = Field(ge=0, le=60)
-    improvement_plan_peer_review: bool
+    protected_development_days: StrictInt = Field(ge=0, le=60, description="Days a year")
+    mentor: StrictBool
+    peer_network: StrictBool
+    coach: StrictBool
+    improvement_time_months: StrictInt = Field(ge=0, le=60)
+    improvement_plan_peer_review: StrictBool
     peer_reviewer_org_code: OrgCode | None = None
 
 
@@ -96,14 +99,14 @@ class OfferCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_id: PersonId
-    start_date: date | None = None
+    start_date: IsoDate | None = None
 
 
 class PlacementTransition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: PlacementAction
-    start_date: date | None = None
+    start_date: IsoDate | None = None
     outcome_code: PlacementOutcome | None = Field(default=None, description="Needed to complete")
     reason_code: Code | None = Field(default=None, description="Why an offer was declined")
 
