@@ -25,8 +25,25 @@ router = APIRouter(prefix="/v1/cycles", tags=["cycles"])
 Reader = Annotated[Principal, Depends(require_scopes("appraisal:read"))]
 Admin = Annotated[Principal, Depends(require_scopes("appraisal:admin"))]
 
+# OpenAPI links from a returned cycle to what a client does next with it, carrying the ETag as
+# the If-Match a change needs; the stateful fuzz tests follow them.
+_THIS_CYCLE = {"path.cycle_id": "$response.body#/id"}
+_RETURNS_CYCLE = {
+    "headers": {
+        "ETag": {"description": "Strong ETag of the returned version", "schema": {"type": "string"}}
+    },
+    "links": {
+        "get_cycle": {"operationId": "get_cycle", "parameters": _THIS_CYCLE},
+        "update_cycle": {
+            "operationId": "update_cycle",
+            "parameters": {**_THIS_CYCLE, "header.If-Match": "$response.header.ETag"},
+        },
+        "list_population": {"operationId": "list_population", "parameters": _THIS_CYCLE},
+    },
+}
 
-@router.post("", status_code=201, response_model=CycleRead)
+
+@router.post("", status_code=201, response_model=CycleRead, responses={201: _RETURNS_CYCLE})
 async def create_cycle(
     cycle_in: CycleCreate,
     request: Request,
@@ -78,7 +95,7 @@ async def list_cycles(
     )
 
 
-@router.get("/{cycle_id}", response_model=CycleRead)
+@router.get("/{cycle_id}", response_model=CycleRead, responses={200: _RETURNS_CYCLE})
 async def get_cycle(
     cycle_id: uuid.UUID, principal: Reader, session: SessionDep, response: Response
 ) -> CycleRead:
@@ -88,7 +105,7 @@ async def get_cycle(
     return CycleRead.from_model(cycle, counts.get(cycle.id, 0))
 
 
-@router.patch("/{cycle_id}", response_model=CycleRead)
+@router.patch("/{cycle_id}", response_model=CycleRead, responses={200: _RETURNS_CYCLE})
 async def update_cycle(
     cycle_id: uuid.UUID,
     patch: CyclePatch,
