@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from ned.boards import domain as board_domain
-from ned.diversity import domain
 from ned.diversity import service as diversity_service
-from ned.diversity.domain import GROUPS, LIKELIHOOD_PAIRS, Dimension
+from ned.diversity.domain import Dimension
 from ned.diversity.events import CompositionGroup
 from ned.diversity.models import BoardCompositionPublication, DiversityBaseline
 from ned.diversity.schemas import (
@@ -17,19 +16,11 @@ from ned.diversity.schemas import (
     BaselineSource,
     BaselineUpdate,
     BoardCompositionRead,
-    DimensionComposition,
-    DimensionPipeline,
-    DimensionPool,
-    GroupComposition,
-    GroupPipeline,
-    GroupPool,
-    LikelihoodRead,
     PipelineRead,
     PoolRead,
     PublicationRead,
 )
 from shared.app import SessionDep, UnitOfWorkDep
-from shared.disclosure import ControlledValue, control_count, control_rate, control_table
 from shared.http.auth import Principal, require_scopes
 from shared.http.etag import IfMatchHeader, set_etag
 from shared.http.idempotency import IdempotencyKeyHeader, OperationResult, run_idempotent_in
@@ -52,13 +43,6 @@ def _board_org(org_code: str, principal: Principal) -> str:
     return organisation.ods_code
 
 
-def _share(value: ControlledValue | None) -> float | str | None:
-    if value is None:
-        return None
-    rendered = value.to_json()
-    return round(rendered, 1) if isinstance(rendered, float) else rendered
-
-
 @router.get("/{org_code}/board-composition", response_model=BoardCompositionRead)
 async def get_board_composition(
     org_code: OrgCode, principal: NedReader, session: SessionDep
@@ -67,54 +51,7 @@ async def get_board_composition(
     disability (WDES metric 10), against the workforce and the local population. Counts of 1
     to 7 are suppressed, the rest rounded to 5; shares come from the controlled counts."""
     code = _board_org(org_code, principal)
-    composition = diversity_service.compose(await diversity_service.board_members(session, code))
-    (
-        (workforce_origin, workforce),
-        (population_origin, population),
-    ) = await diversity_service.baselines(session, code)
-    dimensions = []
-    for dimension in Dimension:
-        voting = composition.voting[dimension]
-        executive = composition.executive[dimension]
-        groups = []
-        for group in GROUPS[dimension]:
-            workforce_share = workforce[dimension].get(group)
-            population_share = population[dimension].get(group)
-            groups.append(
-                GroupComposition(
-                    group=group,
-                    voting_members=voting.cells[group].to_json(),
-                    voting_share_pct=_share(voting.shares[group]),
-                    executive_members=executive.cells[group].to_json(),
-                    executive_share_pct=_share(executive.shares[group]),
-                    workforce_share_pct=_share(workforce_share),
-                    population_share_pct=_share(population_share),
-                    voting_vs_workforce_pp=_share(_gap(voting.shares[group], workforce_share)),
-                    voting_vs_population_pp=_share(_gap(voting.shares[group], population_share)),
-                )
-            )
-        dimensions.append(
-            DimensionComposition(
-                dimension=dimension, measure=domain.MEASURES[dimension], groups=groups
-            )
-        )
-    return BoardCompositionRead(
-        org_code=code,
-        as_of=diversity_service.today(),
-        voting_total=composition.voting[Dimension.ETHNICITY].total.to_json(),
-        executive_total=composition.executive[Dimension.ETHNICITY].total.to_json(),
-        workforce_baseline=workforce_origin,
-        population_baseline=population_origin,
-        dimensions=dimensions,
-    )
-
-
-def _gap(board: ControlledValue, baseline: ControlledValue | None) -> ControlledValue:
-    if baseline is None:
-        return ControlledValue(None, False)
-    if baseline.suppressed:
-        return ControlledValue(None, True)
-    return domain.percentage_point_gap(board, baseline.value)
+    return await diversity_service.composition_report(session, code)
 
 
 @router.get("/{org_code}/pipeline", response_model=PipelineRead)
@@ -128,73 +65,7 @@ async def get_appointment_pipeline(
     vacancies (or one), with rates and relative likelihoods (WRES 2 / WDES 2 style), all from
     controlled counts."""
     code = _board_org(org_code, principal)
-    vacancies, applicants = await diversity_service.applicants(session, code, vacancy_id)
-    stages = {
-        "applied": applicants,
-        "shortlisted": [a for a in applicants if a.shortlisted],
-        "appointed": [a for a in applicants if a.appointed],
-    }
-    totals = {name: control_count(len(people)) for name, people in stages.items()}
-    dimensions = []
-    for dimension in Dimension:
-        cells = {
-            name: control_table(domain.breakdown((a.characteristics for a in people), dimension))
-            for name, people in stages.items()
-        }
-        rates: dict[str, dict[str, ControlledValue]] = {}
-        groups = []
-        for group in GROUPS[dimension]:
-            applied, shortlisted, appointed = (cells[s][group] for s in stages)
-            rates[group] = {
-                "shortlisted": control_rate(shortlisted, applied),
-                "appointed": control_rate(appointed, applied),
-                "from_shortlist": control_rate(appointed, shortlisted),
-            }
-            groups.append(
-                GroupPipeline(
-                    group=group,
-                    applied=applied.to_json(),
-                    shortlisted=shortlisted.to_json(),
-                    appointed=appointed.to_json(),
-                    shortlisting_rate_pct=_share(rates[group]["shortlisted"]),
-                    appointment_rate_pct=_share(rates[group]["appointed"]),
-                    appointed_from_shortlist_pct=_share(rates[group]["from_shortlist"]),
-                )
-            )
-        reference, focus = LIKELIHOOD_PAIRS[dimension]
-        dimensions.append(
-            DimensionPipeline(
-                dimension=dimension,
-                groups=groups,
-                relative_likelihood=LikelihoodRead(
-                    reference_group=reference,
-                    focus_group=focus,
-                    shortlisted_from_application=_share(
-                        domain.relative_likelihood(
-                            rates[reference]["shortlisted"], rates[focus]["shortlisted"]
-                        )
-                    ),
-                    appointed_from_shortlisting=_share(
-                        domain.relative_likelihood(
-                            rates[reference]["from_shortlist"], rates[focus]["from_shortlist"]
-                        )
-                    ),
-                    appointed_from_application=_share(
-                        domain.relative_likelihood(
-                            rates[reference]["appointed"], rates[focus]["appointed"]
-                        )
-                    ),
-                ),
-            )
-        )
-    return PipelineRead(
-        org_code=code,
-        vacancies=vacancies,
-        applied_total=totals["applied"].to_json(),
-        shortlisted_total=totals["shortlisted"].to_json(),
-        appointed_total=totals["appointed"].to_json(),
-        dimensions=dimensions,
-    )
+    return await diversity_service.pipeline_report(session, code, vacancy_id)
 
 
 @router.get("/{org_code}/candidate-pool", response_model=PoolRead)
@@ -207,28 +78,7 @@ async def get_candidate_pool_diversity(
     if organisation is None:
         raise NotFound(f"No organisation {org_code.upper()}")
     principal.require_org(organisation.ods_code)
-    members = await diversity_service.pool_members(session, organisation.ods_code)
-    dimensions = []
-    for dimension in Dimension:
-        controlled = domain.control_breakdown(domain.breakdown(members, dimension))
-        dimensions.append(
-            DimensionPool(
-                dimension=dimension,
-                groups=[
-                    GroupPool(
-                        group=group,
-                        candidates=controlled.cells[group].to_json(),
-                        share_pct=_share(controlled.shares[group]),
-                    )
-                    for group in GROUPS[dimension]
-                ],
-            )
-        )
-    return PoolRead(
-        holder_code=organisation.ods_code,
-        candidates=control_count(len(members)).to_json(),
-        dimensions=dimensions,
-    )
+    return await diversity_service.pool_report(session, organisation.ods_code)
 
 
 # ---- baselines ---------------------------------------------------------------------------------

@@ -16,12 +16,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ned.boards.models import Seat
 from ned.candidates.models import Candidate, CandidateProtectedCharacteristics
 from ned.diversity import domain
-from ned.diversity.domain import GROUPS, Dimension
+from ned.diversity.domain import GROUPS, LIKELIHOOD_PAIRS, Dimension
 from ned.diversity.events import BoardCompositionPublished, CompositionGroup
 from ned.diversity.models import BoardCompositionPublication, DiversityBaseline
-from ned.diversity.schemas import BaselineOrigin, BaselineUpdate
+from ned.diversity.schemas import (
+    BaselineOrigin,
+    BaselineUpdate,
+    BoardCompositionRead,
+    DimensionComposition,
+    DimensionPipeline,
+    DimensionPool,
+    GroupComposition,
+    GroupPipeline,
+    GroupPool,
+    LikelihoodRead,
+    PipelineRead,
+    PoolRead,
+)
 from ned.vacancies.models import Application, CampaignStep, Vacancy
-from shared.disclosure import ControlledValue
+from shared.disclosure import ControlledValue, control_count, control_rate, control_table
 from shared.http.etag import check_version
 from shared.http.pagination import PageParams, paginate
 from shared.uow import UnitOfWork
@@ -191,6 +204,170 @@ async def pool_members(session: AsyncSession, holder_code: str) -> list[domain.C
     )
     # Candidates who declared nothing count as unknown, not as missing from the pool.
     return with_record + [domain.Characteristics()] * (int(total or 0) - len(with_record))
+
+
+# ---- reports (every figure after disclosure control) --------------------------------------
+
+
+def _share(value: ControlledValue | None) -> float | str | None:
+    """A controlled share as published: one decimal place, "*" when suppressed, or null."""
+    if value is None:
+        return None
+    rendered = value.to_json()
+    return round(rendered, 1) if isinstance(rendered, float) else rendered
+
+
+def _gap(board: ControlledValue, baseline: ControlledValue | None) -> ControlledValue:
+    if baseline is None:
+        return ControlledValue(None, False)
+    if baseline.suppressed:
+        return ControlledValue(None, True)
+    return domain.percentage_point_gap(board, baseline.value)
+
+
+async def composition_report(session: AsyncSession, code: str) -> BoardCompositionRead:
+    """WRES indicator 9 / WDES metric 10 style: the board's voting and executive membership by
+    group against the workforce and population baselines."""
+    composition = compose(await board_members(session, code))
+    (
+        (workforce_origin, workforce),
+        (population_origin, population),
+    ) = await baselines(session, code)
+    dimensions = []
+    for dimension in Dimension:
+        voting = composition.voting[dimension]
+        executive = composition.executive[dimension]
+        groups = []
+        for group in GROUPS[dimension]:
+            workforce_share = workforce[dimension].get(group)
+            population_share = population[dimension].get(group)
+            groups.append(
+                GroupComposition(
+                    group=group,
+                    voting_members=voting.cells[group].to_json(),
+                    voting_share_pct=_share(voting.shares[group]),
+                    executive_members=executive.cells[group].to_json(),
+                    executive_share_pct=_share(executive.shares[group]),
+                    workforce_share_pct=_share(workforce_share),
+                    population_share_pct=_share(population_share),
+                    voting_vs_workforce_pp=_share(_gap(voting.shares[group], workforce_share)),
+                    voting_vs_population_pp=_share(_gap(voting.shares[group], population_share)),
+                )
+            )
+        dimensions.append(
+            DimensionComposition(
+                dimension=dimension, measure=domain.MEASURES[dimension], groups=groups
+            )
+        )
+    return BoardCompositionRead(
+        org_code=code,
+        as_of=today(),
+        voting_total=composition.voting[Dimension.ETHNICITY].total.to_json(),
+        executive_total=composition.executive[Dimension.ETHNICITY].total.to_json(),
+        workforce_baseline=workforce_origin,
+        population_baseline=population_origin,
+        dimensions=dimensions,
+    )
+
+
+async def pipeline_report(
+    session: AsyncSession, code: str, vacancy_id: uuid.UUID | None
+) -> PipelineRead:
+    """Applied, shortlisted and appointed by group, with rates and relative likelihoods worked
+    out from the controlled counts."""
+    vacancies, everyone = await applicants(session, code, vacancy_id)
+    stages = {
+        "applied": everyone,
+        "shortlisted": [a for a in everyone if a.shortlisted],
+        "appointed": [a for a in everyone if a.appointed],
+    }
+    totals = {name: control_count(len(people)) for name, people in stages.items()}
+    dimensions = []
+    for dimension in Dimension:
+        cells = {
+            name: control_table(domain.breakdown((a.characteristics for a in people), dimension))
+            for name, people in stages.items()
+        }
+        rates: dict[str, dict[str, ControlledValue]] = {}
+        groups = []
+        for group in GROUPS[dimension]:
+            applied, shortlisted, appointed = (cells[s][group] for s in stages)
+            rates[group] = {
+                "shortlisted": control_rate(shortlisted, applied),
+                "appointed": control_rate(appointed, applied),
+                "from_shortlist": control_rate(appointed, shortlisted),
+            }
+            groups.append(
+                GroupPipeline(
+                    group=group,
+                    applied=applied.to_json(),
+                    shortlisted=shortlisted.to_json(),
+                    appointed=appointed.to_json(),
+                    shortlisting_rate_pct=_share(rates[group]["shortlisted"]),
+                    appointment_rate_pct=_share(rates[group]["appointed"]),
+                    appointed_from_shortlist_pct=_share(rates[group]["from_shortlist"]),
+                )
+            )
+        reference, focus = LIKELIHOOD_PAIRS[dimension]
+        dimensions.append(
+            DimensionPipeline(
+                dimension=dimension,
+                groups=groups,
+                relative_likelihood=LikelihoodRead(
+                    reference_group=reference,
+                    focus_group=focus,
+                    shortlisted_from_application=_share(
+                        domain.relative_likelihood(
+                            rates[reference]["shortlisted"], rates[focus]["shortlisted"]
+                        )
+                    ),
+                    appointed_from_shortlisting=_share(
+                        domain.relative_likelihood(
+                            rates[reference]["from_shortlist"], rates[focus]["from_shortlist"]
+                        )
+                    ),
+                    appointed_from_application=_share(
+                        domain.relative_likelihood(
+                            rates[reference]["appointed"], rates[focus]["appointed"]
+                        )
+                    ),
+                ),
+            )
+        )
+    return PipelineRead(
+        org_code=code,
+        vacancies=vacancies,
+        applied_total=totals["applied"].to_json(),
+        shortlisted_total=totals["shortlisted"].to_json(),
+        appointed_total=totals["appointed"].to_json(),
+        dimensions=dimensions,
+    )
+
+
+async def pool_report(session: AsyncSession, holder_code: str) -> PoolRead:
+    """The candidate pool a holder keeps, by group."""
+    members = await pool_members(session, holder_code)
+    dimensions = []
+    for dimension in Dimension:
+        controlled = domain.control_breakdown(domain.breakdown(members, dimension))
+        dimensions.append(
+            DimensionPool(
+                dimension=dimension,
+                groups=[
+                    GroupPool(
+                        group=group,
+                        candidates=controlled.cells[group].to_json(),
+                        share_pct=_share(controlled.shares[group]),
+                    )
+                    for group in GROUPS[dimension]
+                ],
+            )
+        )
+    return PoolRead(
+        holder_code=holder_code,
+        candidates=control_count(len(members)).to_json(),
+        dimensions=dimensions,
+    )
 
 
 # ---- publication -------------------------------------------------------------------------------
