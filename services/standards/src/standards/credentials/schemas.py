@@ -1,5 +1,3 @@
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from standards.identifiers import ReasonCode
@@ -40,8 +38,3 @@ class IssuerProfile(BaseModel):
     type: list[str]
     name: str
     jwks_uri: str = Field(description="Where the keys that sign the credentials are published")
-
-
-# Open Badges and status-list documents are JSON-LD, described by their own specifications'
-# schemas; the API documents them as objects.
-VerifiableCredentialDocument = dict[str, Any]
