@@ -293,7 +293,7 @@ async def _due_people(session: AsyncSession, today: date, after: str, limit: int
 
 async def sweep(db: Database, *, service_name: str, as_of: datetime | None = None) -> SweepResult:
     """One pass of the worker: expire lapsed accreditations, then recompute everyone whose
-    compliance may have changed by itself. Each batch commits on its own; the pass walks
+    compliance may have changed by itself. Each person commits on their own; the pass walks
     people in id order, so it ends even if a recompute leaves someone due again."""
     as_of = as_of or datetime.now(UTC)
     today = domain.english_day(as_of)
@@ -306,13 +306,16 @@ async def sweep(db: Database, *, service_name: str, as_of: datetime | None = Non
         result.accreditations_expired = len(expired)
     after = ""
     while True:
-        async with UnitOfWork(db, service_name=service_name) as uow:
-            people = await _due_people(uow.session, today, after, _SWEEP_BATCH)
-            for person_id in people:
+        async with db.session() as session:
+            people = await _due_people(session, today, after, _SWEEP_BATCH)
+        for person_id in people:
+            # One transaction per person: a person's lock is held only for their own recompute,
+            # so the sweep never holds many while a consumer batch takes them in another order.
+            async with UnitOfWork(db, service_name=service_name) as uow:
                 outcome = await recompute_person_compliance(uow.session, uow, person_id, as_of)
-                result.recomputed += 1
-                result.changed += int(outcome is not None and outcome.changed)
-            await uow.commit()
+                await uow.commit()
+            result.recomputed += 1
+            result.changed += int(outcome is not None and outcome.changed)
         if len(people) < _SWEEP_BATCH:
             return result
         after = people[-1]
