@@ -158,6 +158,54 @@ async def seed_talent(talent: RunningService, seeds: Seeds) -> None:
         records.add("post_id", plan["post_id"])
         records.add("plan_id", plan["id"])
         records.add("candidate_id", candidate["id"])
+        # A career conversation the person recorded, an organisation pool they were proposed
+        # to, and a talent review that placed them on the 9-box.
+        conversation = await talent.client.post(
+            f"/v1/people/{person}/career-conversations",
+            json={"held_on": "2026-10-01", "outcome_codes": ["ready_for_stretch"]},
+            headers=auth(ALL_SCOPES, subject=person),
+        )
+        assert conversation.status_code == 201, conversation.text
+        records.add("conversation_id", conversation.json()["id"])
+        pool = await talent.client.post(
+            "/v1/talent-pools",
+            json={
+                "name": f"Aspiring ward leaders {code}",
+                "scope": "organisation",
+                "scope_code": code,
+                "rules": {"conversation_outcomes": ["ready_for_stretch"]},
+            },
+            headers=SEEDER,
+        )
+        assert pool.status_code == 201, pool.text
+        records.add("pool_id", pool.json()["id"])
+        proposed = await talent.client.post(
+            f"/v1/talent-pools/{pool.json()['id']}:propose", headers=SEEDER
+        )
+        assert proposed.json()["proposed"] == 1, proposed.text
+        members = await talent.client.get(
+            f"/v1/talent-pools/{pool.json()['id']}/members", headers=SEEDER
+        )
+        records.add("membership_id", members.json()["items"][0]["id"])
+        await flows.talent_profile_appraisal(talent.db, person, code)
+        review = await talent.client.post(
+            "/v1/talent-reviews", json={"org_code": code, "name": "Annual review"}, headers=SEEDER
+        )
+        assert review.status_code == 201, review.text
+        records.add("review_id", review.json()["id"])
+        assessment = await talent.client.post(
+            f"/v1/talent-reviews/{review.json()['id']}/assessments",
+            json={
+                "person_id": person,
+                "aspiration": 3,
+                "engagement": 2,
+                "ability": 2,
+                "leadership_values": 3,
+            },
+            headers=SEEDER,
+        )
+        assert assessment.status_code == 201, assessment.text
+        records.add("assessment_id", assessment.json()["id"])
         read = await talent.client.get(
             f"/v1/people/{person}/protected-characteristics", headers=SEEDER
         )

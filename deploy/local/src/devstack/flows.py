@@ -829,3 +829,27 @@ async def reopen_appraisal(
         200,
     ).json()
     return reopened
+
+
+async def talent_profile_appraisal(talent_db: Any, person_id: str, org_code: str) -> None:
+    """A completed appraisal in the talent profile, written as the appraisal.completed consumer
+    writes it (for seeding a talent service that runs without its consumer)."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    from talent.profiles.models import ProfileAppraisal
+
+    async with talent_db.session() as session, session.begin():
+        await session.execute(
+            insert(ProfileAppraisal).values(
+                appraisal_id=str(uuid.uuid4()),
+                person_id=person_id,
+                org_code=org_code,
+                cycle_year=2026,
+                performance_outcome="meets",
+                behaviour_outcome="exceeds",
+                aspirations={"target_level": "senior", "direction": "stretch"},
+                development_programme_codes=[],
+                # Now: the latest of the person's appraisals, whatever was seeded before.
+                completed_at=datetime.now(UTC),
+            )
+        )

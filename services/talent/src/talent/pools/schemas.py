@@ -92,6 +92,7 @@ class MembershipChangeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
+    membership_id: uuid.UUID
     from_status: MembershipStatus | None
     to_status: MembershipStatus
     changed_by: str
