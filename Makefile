@@ -10,7 +10,7 @@ export UV_PYTHON := $(shell $(PYTHON) -c "import sys; print(sys.executable)")
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help bootstrap up test lint format token bench docs soak
+.PHONY: help bootstrap up test lint format token bench docs soak replay
 
 help:
 	@echo "make up      run the platform on the embedded PostgreSQL and broker"
@@ -19,6 +19,7 @@ help:
 	@echo "make token   print a development token (SCOPES=\"...\" ORG=... REGION=...)"
 	@echo "make bench   run the benchmarks into bench/results/"
 	@echo "make soak    the fuzz and fault suites at full size (SOAK=1)"
+	@echo "make replay  rebuild the talent projections from the topics (stack running)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -54,3 +55,9 @@ bench: bootstrap
 # The long runs: many more fuzz examples and fault rounds than `make test` does, an hour each at most.
 soak: bootstrap
 	SOAK=1 $(RUN) pytest --timeout=3600 tests/fuzz tests/faults
+
+# Rebuild talent's projections from the topics: the running consumers rewind their group and
+# replay every event (docs/decisions/0012). DATABASE_URL defaults to `make up`'s talent database.
+replay: bootstrap
+	DATABASE_URL="$${DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:55432/talent}" \
+		$(RUN) python -m talent replay
