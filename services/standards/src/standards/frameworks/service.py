@@ -125,10 +125,9 @@ async def _check_tree(
             for d in content.domains
         ],
         rating_scale=[domain.RatingShape(i.code, i.proficient) for i in content.rating_scale],
-        predecessor_version=content.predecessor_version
-        if predecessor_standards is not None
-        else None,
-        predecessor_standards=predecessor_standards,
+        predecessor_version=content.predecessor_version,
+        # An unknown predecessor is reported above; its standards are then none at all.
+        predecessor_standards=predecessor_standards or [],
         standard_owners=owners,
     )
     if problems:
