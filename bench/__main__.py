@@ -8,6 +8,7 @@
     python -m bench data --size 200000
     python -m bench standards_import --rows 100000
     python -m bench talent_succession --candidates 10000
+    python -m bench talent_oversight --size 1500000
     python -m bench report               # only rebuild the README table from results/
     python -m bench all --quick          # a smoke run with small sizes, into a temp directory
 
@@ -36,6 +37,7 @@ BENCHMARKS = (
     "talent_replay",
     "standards_import",
     "talent_succession",
+    "talent_oversight",
 )
 
 QUICK: dict[str, dict[str, Any]] = {
@@ -44,6 +46,7 @@ QUICK: dict[str, dict[str, Any]] = {
     "talent_replay": {"events": 20_000},
     "standards_import": {"rows": 5_000},
     "talent_succession": {"candidates": 1_000},
+    "talent_oversight": {"size": 100_000, "requests": 5},
     "http": {"duration": 3.0, "warmup": 1.0},
     "footprint": {"settle": 2.0, "load_seconds": 3.0},
     "data": {"size": 50_000, "import_rows": 5_000, "batch": 5_000},
@@ -89,6 +92,10 @@ def _add_options(parser: argparse.ArgumentParser, name: str) -> None:
     if name == "talent_succession":
         parser.add_argument("--candidates", type=int, default=None, help="candidates (10,000)")
         parser.add_argument("--seed", type=int, default=None, help="generator seed (1)")
+    if name == "talent_oversight":
+        parser.add_argument("--size", type=int, default=None, help="people (1,500,000)")
+        parser.add_argument("--requests", type=int, default=None, help="reports timed (20)")
+        parser.add_argument("--seed", type=int, default=None, help="generator seed (1)")
     if name in ("footprint", "all"):
         parser.add_argument("--settle", type=float, default=None, help="idle seconds (5)")
         parser.add_argument("--load-seconds", type=float, default=None, help="seconds (6)")
@@ -127,6 +134,7 @@ def _options(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "talent_replay": ("events", "seed"),
         "standards_import": ("rows", "seed"),
         "talent_succession": ("candidates", "seed"),
+        "talent_oversight": ("size", "requests", "seed"),
         "http": ("duration", "warmup", "connections", "client"),
         "footprint": ("settle", "load_seconds"),
         "data": ("size", "import_rows", "seed"),
@@ -162,6 +170,10 @@ def _runner(name: str) -> Callable[..., Result]:
         from bench import talent_succession
 
         return talent_succession.run
+    if name == "talent_oversight":
+        from bench import talent_oversight
+
+        return talent_oversight.run
     if name == "throughput":
         from bench import throughput
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Final, Literal, TypeVar
+from typing import Final, Generic, Literal, TypeVar
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -259,16 +259,16 @@ def control_table(
 
 
 @dataclass(frozen=True, slots=True)
-class ControlledBreakdown:
+class ControlledBreakdown(Generic[K]):
     """A breakdown and its total, controlled together for publication side by side."""
 
-    cells: dict[Hashable, ControlledCount]
+    cells: dict[K, ControlledCount]
     total: ControlledCount
 
 
 def control_breakdown(
     counts: Mapping[K, int], policy: DisclosurePolicy = DEFAULT_POLICY
-) -> ControlledBreakdown:
+) -> ControlledBreakdown[K]:
     """The cells of one complete breakdown (``control_table``) and its total (``control_count``
     of the true sum), ready to publish together.
 

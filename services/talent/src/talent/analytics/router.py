@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 Analyst = Annotated[Principal, Depends(require_scopes("talent:analytics"))]
 CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{3,5}$", examples=["Y56"])]
 
-_CSV = {
+_CSV: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
             "text/csv": {"schema": {"type": "string"}},

@@ -291,7 +291,7 @@ def _board_rows(
         workforce = staff_by_org.get(composition.org_code)
         for group in composition.groups:
             try:
-                dimension = Dimension(group.get("dimension"))
+                dimension = Dimension(str(group.get("dimension")))
             except ValueError:
                 continue
             if dimension is Dimension.SEX:
