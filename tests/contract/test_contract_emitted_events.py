@@ -259,7 +259,9 @@ HEADERS = auth(
     "appraisal:read appraisal:write",
     org=ORG,
 )
-PRODUCERS = ("talent", "standards", "appraisal")
+# NHS England (a national token with ned:appoint) appoints to the NHS trust's board.
+NHSE = auth("ned:read ned:write ned:appoint national")
+PRODUCERS = ("talent", "standards", "appraisal", "ned")
 
 
 @dataclass
@@ -274,7 +276,7 @@ def _person_number() -> str:
 
 
 async def _drive(services: dict[str, Any]) -> None:
-    talent, standards, appraisal = (services[n].client for n in PRODUCERS)
+    talent, standards, appraisal, ned = (services[n].client for n in PRODUCERS)
     manager, person = _person_number(), _person_number()
     await flows.import_people(
         talent,
@@ -290,6 +292,17 @@ async def _drive(services: dict[str, Any]) -> None:
     await flows.succession_candidate(talent, plan["id"], person, HEADERS)
     provider_id = await flows.accredited_provider(standards, HEADERS)
     await flows.record_completion(standards, person, provider_id, HEADERS, org_code=ORG)
+    # A new framework version published (framework.published), and the person's compliance
+    # worked out once standards has their person.changed (compliance.changed).
+    await flows.publish_framework_version(standards, HEADERS)
+    await flows.determined_compliance(standards, person, HEADERS)
+    # With the first-line standards above, an EDI credential opens the first-line level
+    # (eligibility.changed); revoking it publishes credential.revoked and closes it again.
+    edi_provider = await flows.accredited_provider(standards, HEADERS, programme="NHS-EDI-MODULE")
+    edi = await flows.record_completion(
+        standards, person, edi_provider, HEADERS, programme="NHS-EDI-MODULE", org_code=ORG
+    )
+    await flows.revoke_credential(standards, edi["credential"]["credential_id"], HEADERS)
     completed = await flows.complete_appraisal(appraisal, person, HEADERS, org_code=ORG)
     current = await appraisal.get(f"/v1/appraisals/{completed['id']}", headers=HEADERS)
     reopened = await appraisal.post(
@@ -307,6 +320,23 @@ async def _drive(services: dict[str, Any]) -> None:
     await flows.make_placement_candidate(services["talent"].db, person, ORG)
     await flows.accepted_placement(talent, role["id"], person, region)
     await flows.publish_indicators(talent, ORG, region)
+    # A seat of the trust's board: NHS England opens its vacancy (vacancy.opened) and appoints
+    # the person, who takes the seat once the appointment FPPT passes (fppt.assessed,
+    # ned.appointed); the board's composition is published (board.composition.published)
+    # and the person resigns (ned.term.ended).
+    seat = await flows.ned_seat(ned, ORG, NHSE)
+    await flows.ned_vacancy(ned, ORG, seat["id"], NHSE)
+    appointment = await flows.ned_appointment(ned, ORG, seat["id"], person, NHSE)
+    await flows.pass_appointment_fppt(ned, appointment, NHSE)
+    published = await ned.post(f"/v1/diversity/{ORG}/board-composition/publications", headers=NHSE)
+    assert published.status_code == 201, published.text
+    current = await ned.get(f"/v1/appointments/{appointment['id']}", headers=NHSE)
+    ended = await ned.post(
+        f"/v1/appointments/{appointment['id']}/end",
+        json={"ended_on": "2028-03-31", "reason_code": "resigned"},
+        headers={**NHSE, "If-Match": current.headers["ETag"]},
+    )
+    assert ended.status_code == 200, ended.text
 
 
 async def _all_published(service: Any) -> list[Any] | None:
