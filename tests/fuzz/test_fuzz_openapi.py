@@ -151,7 +151,8 @@ KNOWN_VALUES = {
         "JOINER-INDUCTION",
     ],
     "templates": ["2025.1"],
-    "framework_versions": ["2024", "1.0", "2025.1"],
+    # path.version also names eligibility policy versions (standards: 2026.1 is seeded).
+    "framework_versions": ["2024", "1.0", "2025.1", "2026.1"],
 }
 KNOWN_VALUE_FIELDS = {
     "body.org_code": "ods",
