@@ -29,7 +29,7 @@ def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[EventCo
         topics=[TALENT_TOPIC],
         subscriptions=SUBSCRIPTIONS,
     )
-    if not isinstance(settings, Settings):
+    if not isinstance(settings, Settings) or settings.compliance_sweep_interval_seconds <= 0:
         return [consumer]
     # The periodic compliance sweep runs with the workers; the app's lifespan needs only its
     # `run(stop)` and `group_id`, which it shares with the consumers.

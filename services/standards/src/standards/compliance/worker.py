@@ -23,11 +23,20 @@ class ComplianceSweeper:
     def __init__(self, db: Database, settings: Settings) -> None:
         self._db = db
         self._settings = settings
+        # Read by the worker's /workers status, like a consumer's: true once the loop runs.
+        self.running = False
 
     async def run(self, stop: asyncio.Event) -> None:
         interval = self._settings.compliance_sweep_interval_seconds
         if interval <= 0:
             return
+        self.running = True
+        try:
+            await self._loop(stop, interval)
+        finally:
+            self.running = False
+
+    async def _loop(self, stop: asyncio.Event, interval: float) -> None:
         # Wait first: a replica that just started has nothing a sweep of the previous replica
         # did not do, and tests driving the app are not raced by a startup pass.
         while not stop.is_set():
