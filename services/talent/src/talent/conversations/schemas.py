@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from talent.conversations.domain import ConversationOutcome, Timeframe
 from talent.succession.domain import Level
+from talent.succession.schemas import IsoDate
 
 Note = Annotated[str, Field(min_length=1, max_length=4000)]
 
@@ -13,7 +14,7 @@ Note = Annotated[str, Field(min_length=1, max_length=4000)]
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    held_on: date
+    held_on: IsoDate
     where_they_are: Note | None = Field(default=None, description="Private to person and manager")
     where_they_want_to_go: Note | None = Field(
         default=None, description="Private to person and manager"

@@ -6,7 +6,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from talent.reviews.domain import Rating, ReviewStatus
 
-Score = Annotated[int, Field(ge=1, le=3)]
+Score = Annotated[int, Field(ge=1, le=3, strict=True)]
 
 
 def _upper(value: str) -> str:
@@ -81,5 +81,5 @@ class AssessmentRead(BaseModel):
 class MoveCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_box: int = Field(ge=1, le=9)
+    to_box: int = Field(ge=1, le=9, strict=True)
     reason: str = Field(min_length=3, max_length=500)

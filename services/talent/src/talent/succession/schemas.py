@@ -1,8 +1,16 @@
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from talent.succession.domain import Level, PlanRisk, Readiness, RiskLevel
 
@@ -20,9 +28,30 @@ def _aware(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _written_date(value: Any) -> Any:
+    # Lax parsing would take 0 or "0" for 1 January 1970: a date is written YYYY-MM-DD.
+    if not isinstance(value, date) and not (
+        isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+    ):
+        raise ValueError("a date written YYYY-MM-DD")
+    return value
+
+
+def _written_datetime(value: Any) -> Any:
+    # Lax parsing would take a number for seconds since 1970: a time is written in RFC 3339.
+    if not isinstance(value, datetime | str):
+        raise ValueError("a date and time written in RFC 3339, e.g. 2027-03-31T00:00:00Z")
+    return value
+
+
+# Request fields take JSON's own types only: no number for a date, no "1" for 1, no 0 for false.
+IsoDate = Annotated[date, BeforeValidator(_written_date)]
+StrictInt = Annotated[int, Field(strict=True)]
+StrictBool = Annotated[bool, Field(strict=True)]
+
 OrgCode = Annotated[str, Field(pattern=ORG_CODE_PATTERN, examples=["RR8"]), AfterValidator(_upper)]
 PersonId = Annotated[str, Field(pattern=PERSON_ID_PATTERN, examples=["10234567"])]
-AwareDateTime = Annotated[datetime, AfterValidator(_aware)]
+AwareDateTime = Annotated[datetime, BeforeValidator(_written_datetime), AfterValidator(_aware)]
 Reason = Annotated[str, Field(min_length=3, max_length=500)]
 
 
@@ -32,13 +61,13 @@ class CriticalPostCreate(BaseModel):
     org_code: OrgCode
     role_title: str = Field(min_length=2, max_length=200, examples=["Director of Nursing"])
     level: Level
-    board_post: bool = Field(
+    board_post: StrictBool = Field(
         default=False, description="A board seat: fit and proper status counts for readiness"
     )
     incumbent_person_id: PersonId | None = None
     risk_of_loss: RiskLevel
     impact_of_loss: RiskLevel
-    expected_vacancy_date: date | None = None
+    expected_vacancy_date: IsoDate | None = None
 
 
 class CriticalPostPatch(BaseModel):
@@ -48,7 +77,7 @@ class CriticalPostPatch(BaseModel):
     incumbent_person_id: PersonId | None = None
     risk_of_loss: RiskLevel | None = None
     impact_of_loss: RiskLevel | None = None
-    expected_vacancy_date: date | None = None
+    expected_vacancy_date: IsoDate | None = None
 
 
 class CriticalPostRead(BaseModel):
@@ -114,8 +143,8 @@ class CandidateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_id: PersonId
-    rank: int | None = Field(default=None, ge=1, le=100_000, description="Default: last")
-    emergency_cover: bool = Field(
+    rank: StrictInt | None = Field(default=None, ge=1, le=100_000, description="Default: last")
+    emergency_cover: StrictBool = Field(
         default=False, description="Could step in at short notice if the post fell vacant"
     )
 
@@ -123,8 +152,8 @@ class CandidateCreate(BaseModel):
 class CandidatePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rank: int | None = Field(default=None, ge=1, le=100_000)
-    emergency_cover: bool | None = None
+    rank: StrictInt | None = Field(default=None, ge=1, le=100_000)
+    emergency_cover: StrictBool | None = None
 
 
 class OverrideSet(BaseModel):
