@@ -159,7 +159,7 @@ async def _ready_for_sign_off(target: Target) -> tuple[str, str]:
     )
     assert patched.status_code == 200, patched.text
     etag = patched.headers["ETag"]
-    for status in ("in_progress", "awaiting_sign_off"):
+    for status in flows.APPRAISAL_MOVES[:-1]:  # every move but the sign-off that completes
         moved = await target.client.post(
             f"{url}/transitions", json={"to": status}, headers={**WRITER, "If-Match": etag}
         )

@@ -138,7 +138,7 @@ class Client:
             path,
             flows.APPRAISAL_CONTENT,
         )
-        for status in ("in_progress", "awaiting_sign_off", "completed"):
+        for status in flows.APPRAISAL_MOVES:
             await self._until(
                 path,
                 lambda a, s=status: a["status"] == s,

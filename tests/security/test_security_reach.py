@@ -710,7 +710,7 @@ async def test_writes_about_another_organisations_people_are_refused_quietly(
                 ),
                 await appraisal.client.post(
                     f"{url}/transitions",
-                    json={"to": "in_progress"},
+                    json={"to": "preparation"},
                     headers={**headers, "If-Match": etag},
                 ),
             ]
@@ -721,7 +721,7 @@ async def test_writes_about_another_organisations_people_are_refused_quietly(
         unchanged = await appraisal.client.get(url, headers=SEEDER)
         assert unchanged.headers["ETag"] == etag
         assert unchanged.json()["appraiser_id"] == "900001"
-        assert unchanged.json()["status"] == "draft"
+        assert unchanged.json()["status"] == "not_started"
 
 
 def test_a_parameter_without_a_seed_fails_with_advice() -> None:
