@@ -6,13 +6,14 @@ what the test reads, written in the same transaction as the change)."""
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from devstack.testing import auth
 from shared.tables import outbox
 from standards.eligibility import domain
 from standards.eligibility.domain import Audience, HeldCredential, Policy, Requirement
 from standards.eligibility.domain import RequirementKind as Kind
+from standards.learning.models import Credential
 from standards.people import service as people_service
 from standards.people.events import PersonChanged
 from standards.programmes.domain import Level
@@ -389,3 +390,49 @@ async def test_a_new_policy_version_redetermines_and_publishes_what_flips(start_
         ).status_code == 403
         missing = await svc.client.get(path + "/1999.1", headers=auth(WRITE))
         assert missing.status_code == 404
+
+
+async def test_an_expired_credential_closes_a_level_at_the_next_sweep(start_service) -> None:
+    async with start_service("standards") as svc:
+        person = uuid.uuid4().hex[:10]
+        provider = await _accredited_provider(svc, ["NLA-MARY-SEACOLE", "NHS-EDI-MODULE"])
+        for programme in ("NLA-MARY-SEACOLE", "NHS-EDI-MODULE"):
+            response = await svc.client.post(
+                f"/v1/learners/{person}/completions",
+                json={
+                    "programme_code": programme,
+                    "provider_id": provider,
+                    "completed_at": (datetime.now(UTC) - timedelta(days=10)).isoformat(),
+                    "org_code": "RR8",
+                },
+                headers=auth(WRITE),
+            )
+            assert response.status_code == 201, response.text
+        opened = await _changes(svc, person)
+        assert [(f["payload"]["level"], f["payload"]["eligible"]) for f in opened] == [
+            ("first_line", True)
+        ]
+        # Time passes: the EDI credential reaches the end of its refresher interval (moved
+        # into the past here rather than waiting 36 months).
+        async with svc.db.session() as session, session.begin():
+            await session.execute(
+                update(Credential)
+                .where(
+                    Credential.person_id == person, Credential.programme_code == "NHS-EDI-MODULE"
+                )
+                .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            )
+        # Read through the API, the answer is already "no" (computed for the moment asked) ...
+        answer = await _eligibility(svc, person, level="first_line")
+        assert answer["unmet_requirement_ids"] == ["first_line.edi"]
+        # ... and the sweep publishes the change, once.
+        sweep = await svc.client.post("/v1/eligibility:redetermine", headers=auth(ADMIN))
+        assert sweep.status_code == 200, sweep.text
+        assert sweep.json()["changes_published"] == 1
+        closed = (await _changes(svc, person))[1:]
+        assert [(f["payload"]["level"], f["payload"]["eligible"]) for f in closed] == [
+            ("first_line", False)
+        ]
+        again = await svc.client.post("/v1/eligibility:redetermine", headers=auth(ADMIN))
+        assert again.json()["changes_published"] == 0
+        assert len(await _changes(svc, person)) == 2
