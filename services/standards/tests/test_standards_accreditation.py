@@ -280,11 +280,10 @@ async def test_the_worker_runs_the_expiry_step_on_its_own(start_service) -> None
 
         decision = await eventually(expired, timeout=20)
         assert decision["recorded_by"] == "system:accreditation-expiry"
-        # The worker's status page reads it like a consumer.
-        sweeper = next(
-            c for c in svc.app.state.consumers if c.group_id == "standards-compliance-sweep"
-        )
-        assert sweeper.running is True
+        # It rides along with the service's one consumer, whose group the worker's status lists.
+        [consumer] = svc.app.state.consumers
+        assert consumer.group_id == svc.settings.group_id
+        assert consumer.sweeper.running is True
 
 
 def _decision(seq: int, status: S, start: date, end: date | None = None) -> Decision:

@@ -1,7 +1,9 @@
 """The service's event consumers: what it reads from other services' topics."""
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
-from typing import cast
+from typing import Any
 
 from shared.db import Database
 from shared.events.consumer import EventConsumer, Subscription
@@ -19,19 +21,41 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
 }
 
 
+class ConsumerWithComplianceSweep(EventConsumer):
+    """The service's consumer, with the periodic compliance sweep beside it in the same task.
+
+    The worker role runs the consumers it is given; the sweep rides along with the one consumer
+    of this service rather than posing as a second one, so the worker's status still lists
+    exactly its consumer groups.
+    """
+
+    def __init__(self, *, sweeper: ComplianceSweeper, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sweeper = sweeper
+
+    async def run(self, stop: asyncio.Event) -> None:
+        sweeping = asyncio.create_task(self.sweeper.run(stop), name="compliance-sweep")
+        try:
+            await super().run(stop)
+        except BaseException:
+            sweeping.cancel()
+            raise
+        finally:
+            # On a normal stop the sweeper sees `stop` and ends by itself.
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
+
+
 def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[EventConsumer]:
     # One consumer group for the whole service: each topic is read once, and events about one
     # person arrive in order on one partition.
-    consumer = EventConsumer(
-        db=db,
-        settings=settings,
-        group_id=settings.group_id,
-        topics=[TALENT_TOPIC],
-        subscriptions=SUBSCRIPTIONS,
-    )
+    arguments: dict[str, Any] = {
+        "db": db,
+        "settings": settings,
+        "group_id": settings.group_id,
+        "topics": [TALENT_TOPIC],
+        "subscriptions": SUBSCRIPTIONS,
+    }
     if not isinstance(settings, Settings) or settings.compliance_sweep_interval_seconds <= 0:
-        return [consumer]
-    # The periodic compliance sweep runs with the workers; the app's lifespan needs only its
-    # `run(stop)` and `group_id`, which it shares with the consumers.
-    sweeper = cast(EventConsumer, ComplianceSweeper(db, settings))
-    return [consumer, sweeper]
+        return [EventConsumer(**arguments)]
+    return [ConsumerWithComplianceSweep(sweeper=ComplianceSweeper(db, settings), **arguments)]

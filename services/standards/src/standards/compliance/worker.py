@@ -1,4 +1,4 @@
-"""The periodic compliance sweep, run beside the relay and the consumers in the worker role."""
+"""The periodic compliance sweep, run beside the service's consumer in the worker role."""
 
 import asyncio
 import contextlib
@@ -18,12 +18,9 @@ class ComplianceSweeper:
     change, so a second sweeper finds nothing new to say.
     """
 
-    group_id = "standards-compliance-sweep"
-
     def __init__(self, db: Database, settings: Settings) -> None:
         self._db = db
         self._settings = settings
-        # Read by the worker's /workers status, like a consumer's: true once the loop runs.
         self.running = False
 
     async def run(self, stop: asyncio.Event) -> None:
