@@ -8,6 +8,7 @@ running beside it, started and stopped with it.
 from collections.abc import Sequence
 from typing import Any
 
+from ned.appointments import service as appointment_service
 from ned.board_appraisals import consumers as board_appraisal_consumers
 from ned.diversity import service as diversity_service
 from ned.jobs import PeriodicJob, WorkerLoops
@@ -23,6 +24,8 @@ SUBSCRIPTIONS: dict[str, Subscription] = {**board_appraisal_consumers.SUBSCRIPTI
 REFERENCE_RETENTION_INTERVAL_SECONDS = 24 * 3600
 # Each tick publishes only the boards not published in the last quarter.
 COMPOSITION_PUBLICATION_INTERVAL_SECONDS = 3600
+# Terms end on a day: an hourly check ends an expired term within an hour of its last day.
+TERM_EXPIRY_INTERVAL_SECONDS = 3600
 
 
 def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[Any]:
@@ -47,6 +50,13 @@ def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[Any]:
             name="board-composition-publication",
             step=diversity_service.scheduled_step,
             interval_seconds=COMPOSITION_PUBLICATION_INTERVAL_SECONDS,
+        ),
+        PeriodicJob(
+            db=db,
+            settings=settings,
+            name="term-expiry",
+            step=appointment_service.term_expiry_step,
+            interval_seconds=TERM_EXPIRY_INTERVAL_SECONDS,
         ),
     ]
     return [WorkerLoops(consumer, jobs)]

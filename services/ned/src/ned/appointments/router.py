@@ -22,6 +22,7 @@ from ned.appointments.schemas import (
     RegionForecast,
     TenureRead,
     TermEnd,
+    TermExpiryRun,
 )
 from ned.fppt.schemas import IsoDate
 from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
@@ -39,6 +40,7 @@ router = APIRouter(tags=["appointments"])
 
 NedReader = Annotated[Principal, Depends(require_scopes("ned:read"))]
 NedWriter = Annotated[Principal, Depends(require_scopes("ned:write"))]
+NedAdmin = Annotated[Principal, Depends(require_scopes("ned:admin"))]
 NedAppointer = Annotated[Principal, Depends(require_scopes("ned:write", "ned:appoint"))]
 OrgCodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9]{3,5}$")]
 PersonIdQuery = Annotated[str | None, Query(pattern=PERSON_ID_PATTERN)]
@@ -167,6 +169,20 @@ async def end_appointment(
         return 200, _read(appointment), {"ETag": make_etag(appointment.id, appointment.version)}
 
     return await _once(uow, request, principal, idempotency_key, end)
+
+
+@router.post("/v1/admin/term-expiry-runs", response_model=TermExpiryRun)
+async def run_term_expiry(principal: NedAdmin, uow: UnitOfWorkDep) -> TermExpiryRun:
+    """End now the active terms whose last day has passed, on the boards within the token's
+    reach, as the worker does daily: each ends on its planned last day with reason
+    ``term_expired``, its seat is cleared and ``ned.term.ended`` is published. Overlapping
+    runs end each term once; a run that finds nothing ends nothing. No vacancy is opened: that
+    stays the appointing body's decision."""
+    result = await appointment_service.run_term_expiry(
+        session=uow.session, uow=uow, principal=principal, today=datetime.now(UTC).date()
+    )
+    await uow.commit()
+    return result
 
 
 async def _once(

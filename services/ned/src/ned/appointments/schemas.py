@@ -131,3 +131,11 @@ class RegionForecast(ForecastFigures):
         description="The region's boards with active terms, within the token's reach; the "
         "region's figures are the totals of these boards"
     )
+
+
+class TermExpiryRun(BaseModel):
+    """What one run of the term expiry ended: active terms whose last day had passed."""
+
+    as_of: date = Field(description="The day the run counted from: terms ending before it ended")
+    ended: int
+    appointment_ids: list[uuid.UUID]

@@ -25,6 +25,7 @@ from ned.appointments.schemas import (
     RegionForecast,
     TenureRead,
     TermEnd,
+    TermExpiryRun,
 )
 from ned.boards import domain as board_domain
 from ned.boards import service as board_service
@@ -41,6 +42,7 @@ from shared.reference.organisations import (
     get_organisation,
     organisations_in_region,
 )
+from shared.uow import UnitOfWork
 
 # Terms that count towards tenure and occupy a seat: everything but a withdrawn appointment.
 COUNTED_STATUSES = (
@@ -630,3 +632,109 @@ async def region_forecast(
         within_12_months=sum(b.within_12_months for b in boards),
         within_18_months=sum(b.within_18_months for b in boards),
     )
+
+
+# One transaction ends at most this many terms; the next tick (or run) takes the rest, so a
+# backlog after an outage never holds thousands of row locks at once.
+EXPIRY_BATCH = 200
+
+
+async def expire_terms(
+    *,
+    session: AsyncSession,
+    uow: EventSink,
+    today: date,
+    org_codes: Sequence[str] | None = None,
+    limit: int = EXPIRY_BATCH,
+) -> list[Appointment]:
+    """End every active term whose last day is before ``today`` (within ``org_codes`` when
+    given), each with reason ``term_expired`` on its planned last day, clearing the seat's
+    holder (or handing the seat to an already active successor) and publishing
+    ``ned.term.ended`` in this transaction.
+
+    Exactly once however many runs overlap: each term is re-read ``FOR UPDATE SKIP LOCKED``
+    with its status checked again, so a term another run holds is left to that run, and one
+    it has already ended no longer matches.
+
+    No vacancy is opened: a campaign is the appointing body's decision (it may reappoint for a
+    second term, leave the seat empty or redraw the board) and needs a role description and
+    closing date only that body can give; the expired seat shows empty on the board and its
+    term leaves the forecast's overdue count instead.
+    """
+    candidates = select(Appointment.id, Appointment.org_code).where(
+        Appointment.status == AppointmentStatus.ACTIVE.value,
+        Appointment.term_end < today,
+    )
+    if org_codes is not None:
+        candidates = candidates.where(Appointment.org_code.in_(org_codes))
+    # Boards in a fixed order, so two runs take the board locks in the same order.
+    rows = (
+        await session.execute(
+            candidates.order_by(Appointment.org_code, Appointment.id).limit(limit)
+        )
+    ).all()
+    ended: list[Appointment] = []
+    for appointment_id, org_code in rows:
+        await board_service.lock_board(session, org_code)
+        appointment = await session.scalar(
+            select(Appointment)
+            .where(
+                Appointment.id == appointment_id,
+                Appointment.status == AppointmentStatus.ACTIVE.value,
+                Appointment.term_end < today,
+            )
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        if appointment is None:  # ended meanwhile, or being ended by another run
+            continue
+        seat = await board_service.get_seat(
+            session=session, org_code=org_code, seat_id=appointment.seat_id, for_update=True
+        )
+        appointment.status = AppointmentStatus.ENDED.value
+        appointment.ended_on = appointment.term_end
+        appointment.end_reason_code = TermEndReason.TERM_EXPIRED.value
+        await session.flush()
+        await _refresh_holder(session, seat)
+        await session.flush()
+        await session.refresh(appointment)
+        await uow.publish(
+            NedTermEnded(
+                appointment_id=appointment.id,
+                person_id=appointment.person_id,
+                org_code=appointment.org_code,
+                seat_id=appointment.seat_id,
+                seat_role=appointment.seat_role,
+                term_start=appointment.term_start,
+                term_end=appointment.term_end,
+                term_number=appointment.term_number,
+                ended_on=appointment.term_end,
+                reason_code=TermEndReason.TERM_EXPIRED.value,
+            )
+        )
+        ended.append(appointment)
+    return ended
+
+
+async def run_term_expiry(
+    *, session: AsyncSession, uow: EventSink, principal: Principal, today: date
+) -> TermExpiryRun:
+    """An administrator's run of the expiry, over the boards within the token's reach."""
+    reach = principal.reach_filter()
+    ended = await expire_terms(
+        session=session,
+        uow=uow,
+        today=today,
+        org_codes=sorted(reach) if reach is not None else None,
+    )
+    return TermExpiryRun(
+        as_of=today,
+        ended=len(ended),
+        appointment_ids=[appointment.id for appointment in ended],
+    )
+
+
+async def term_expiry_step(uow: UnitOfWork) -> int:
+    """The worker's daily tick: every board, today's date."""
+    ended = await expire_terms(session=uow.session, uow=uow, today=datetime.now(UTC).date())
+    return len(ended)
