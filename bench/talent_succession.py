@@ -6,7 +6,7 @@ some reopened, some old; a fit and proper assessment for some), a critical senio
 plan through the API, and the 10,000 candidates written straight into the table (naming them
 one by one over HTTP would time 10,000 requests, not the recompute).
 
-* measured: ``POST /v1/succession-plans/{id}:recompute`` of the real talent app (in-process,
+* measured: ``POST /v1/succession-plans/{id}/recompute`` of the real talent app (in-process,
   httpx's ASGI transport): the versioned policy judges every candidate with its explanation,
   changed rows are written with one executemany, every change puts ``readiness.changed`` in the
   outbox with one multi-row INSERT, and the bench strength is recounted and announced. Three
@@ -255,7 +255,7 @@ async def _counts(conn: asyncpg.Connection, plan_id: str, column: str) -> dict[s
 async def _recompute(client: Any, plan_id: str, headers: dict[str, str]) -> dict[str, Any]:
     started = time.perf_counter()
     response = await client.post(
-        f"/v1/succession-plans/{plan_id}:recompute", headers=headers, timeout=600
+        f"/v1/succession-plans/{plan_id}/recompute", headers=headers, timeout=600
     )
     seconds = time.perf_counter() - started
     assert response.status_code == 200, response.text[:500]

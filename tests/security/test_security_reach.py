@@ -180,7 +180,7 @@ async def seed_talent(talent: RunningService, seeds: Seeds) -> None:
         assert pool.status_code == 201, pool.text
         records.add("pool_id", pool.json()["id"])
         proposed = await talent.client.post(
-            f"/v1/talent-pools/{pool.json()['id']}:propose", headers=SEEDER
+            f"/v1/talent-pools/{pool.json()['id']}/proposals", headers=SEEDER
         )
         assert proposed.json()["proposed"] == 1, proposed.text
         members = await talent.client.get(

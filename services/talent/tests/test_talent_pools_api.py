@@ -152,10 +152,12 @@ async def test_pool_rules_propose_and_leads_decide(start_service: Any) -> None:
         )
         assert bad.status_code == 422
 
-        proposed = await talent.client.post(f"/v1/talent-pools/{pool_id}:propose", headers=regional)
+        proposed = await talent.client.post(
+            f"/v1/talent-pools/{pool_id}/proposals", headers=regional
+        )
         assert proposed.status_code == 200, proposed.text
         assert proposed.json()["proposed"] == 1
-        again = await talent.client.post(f"/v1/talent-pools/{pool_id}:propose", headers=regional)
+        again = await talent.client.post(f"/v1/talent-pools/{pool_id}/proposals", headers=regional)
         assert again.json() == {**again.json(), "proposed": 0, "already_members": 1}
 
         members = await talent.client.get(f"/v1/talent-pools/{pool_id}/members", headers=LEAD)

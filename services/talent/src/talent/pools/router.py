@@ -126,7 +126,7 @@ async def get_talent_pool(
 
 
 @router.post(
-    "/v1/talent-pools/{pool_id}:propose",
+    "/v1/talent-pools/{pool_id}/proposals",
     response_model=ProposalReport,
     summary="Run the pool's rules: propose the people in scope who match and are not members",
 )

@@ -237,7 +237,7 @@ async def get_succession_plan(
 
 
 @router.post(
-    "/v1/succession-plans/{plan_id}:recompute",
+    "/v1/succession-plans/{plan_id}/recompute",
     response_model=RecomputeRead,
     summary="Judge every candidate of the plan again (e.g. after overrides expired)",
 )
