@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from devstack.testing import auth
 from shared.tables import outbox
 from standards.eligibility import domain
+from standards.eligibility import service as eligibility_service
 from standards.eligibility.domain import Audience, HeldCredential, Policy, Requirement
 from standards.eligibility.domain import RequirementKind as Kind
 from standards.learning.models import Credential
@@ -258,8 +259,10 @@ async def test_eligibility_follows_credentials_and_publishes_only_flips(start_se
         # Asking again, or re-determining everyone, changes nothing and publishes nothing.
         await _eligibility(svc, manager)
         sweep = await svc.client.post("/v1/eligibility:redetermine", headers=auth(ADMIN))
-        assert sweep.status_code == 200, sweep.text
-        assert sweep.json()["changes_published"] == 0
+        assert sweep.status_code == 202, sweep.text
+        ran = await eligibility_service.run_jobs(svc.db, service_name=svc.settings.service_name)
+        assert ran.people >= 1
+        assert ran.changes_published == 0
         assert len(await _changes(svc, manager)) == 2
 
         # Revoking the EDI credential closes both levels again: two more flips.
@@ -352,6 +355,8 @@ async def test_a_new_policy_version_redetermines_and_publishes_what_flips(start_
         )
         assert published.status_code == 201, published.text
         assert published.headers["location"] == "/v1/eligibility/policies/2027.1"
+        assert published.json()["redetermination_job"]["status"] == "queued"
+        await eligibility_service.run_jobs(svc.db, service_name=svc.settings.service_name)
         flips = await _changes(svc, person)
         # Nye Bevan covers the executive standards, and the person is not known to manage staff
         # ... so the appraisal-skills requirement stands: still no executive eligibility.
@@ -366,6 +371,7 @@ async def test_a_new_policy_version_redetermines_and_publishes_what_flips(start_
             path, json={"version": "2027.2", "requirements": open_door}, headers=auth(ADMIN)
         )
         assert again.status_code == 201, again.text
+        await eligibility_service.run_jobs(svc.db, service_name=svc.settings.service_name)
         flips = await _changes(svc, person)
         assert [(f["payload"]["level"], f["payload"]["policy_version"]) for f in flips] == [
             ("executive", "2027.2")
@@ -425,14 +431,14 @@ async def test_an_expired_credential_closes_a_level_at_the_next_sweep(start_serv
         # Read through the API, the answer is already "no" (computed for the moment asked) ...
         answer = await _eligibility(svc, person, level="first_line")
         assert answer["unmet_requirement_ids"] == ["first_line.edi"]
-        # ... and the sweep publishes the change, once.
-        sweep = await svc.client.post("/v1/eligibility:redetermine", headers=auth(ADMIN))
-        assert sweep.status_code == 200, sweep.text
-        assert sweep.json()["changes_published"] == 1
+        # ... and the worker's expiry sweep publishes the change, once, with nobody asking.
+        name = svc.settings.service_name
+        sweep = await eligibility_service.sweep_expired_credentials(svc.db, service_name=name)
+        assert sweep.changes_published == 1
         closed = (await _changes(svc, person))[1:]
         assert [(f["payload"]["level"], f["payload"]["eligible"]) for f in closed] == [
             ("first_line", False)
         ]
-        again = await svc.client.post("/v1/eligibility:redetermine", headers=auth(ADMIN))
-        assert again.json()["changes_published"] == 0
+        again = await eligibility_service.sweep_expired_credentials(svc.db, service_name=name)
+        assert again.changes_published == 0
         assert len(await _changes(svc, person)) == 2

@@ -10,6 +10,7 @@ from shared.events.consumer import EventConsumer, Subscription
 from shared.events.topics import service_topic
 from shared.settings import ServiceSettings
 from standards.compliance.worker import ComplianceSweeper
+from standards.eligibility.worker import EligibilityWorker
 from standards.people import handlers as people_handlers
 from standards.people.events import PersonChanged
 from standards.settings import Settings
@@ -29,21 +30,33 @@ class ConsumerWithComplianceSweep(EventConsumer):
     exactly its consumer groups.
     """
 
-    def __init__(self, *, sweeper: ComplianceSweeper, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        sweeper: ComplianceSweeper,
+        eligibility: EligibilityWorker | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.sweeper = sweeper
+        # The eligibility step (expired credentials, redetermination jobs) rides along the same way.
+        self.eligibility = eligibility
 
     async def run(self, stop: asyncio.Event) -> None:
-        sweeping = asyncio.create_task(self.sweeper.run(stop), name="compliance-sweep")
+        steps = [asyncio.create_task(self.sweeper.run(stop), name="compliance-sweep")]
+        if self.eligibility is not None:
+            steps.append(asyncio.create_task(self.eligibility.run(stop), name="eligibility"))
         try:
             await super().run(stop)
         except BaseException:
-            sweeping.cancel()
+            for step in steps:
+                step.cancel()
             raise
         finally:
-            # On a normal stop the sweeper sees `stop` and ends by itself.
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeping
+            # On a normal stop the steps see `stop` and end by themselves.
+            for step in steps:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await step
 
 
 def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[EventConsumer]:
@@ -56,6 +69,16 @@ def build_consumers(db: Database, settings: ServiceSettings) -> Sequence[EventCo
         "topics": [TALENT_TOPIC],
         "subscriptions": SUBSCRIPTIONS,
     }
-    if not isinstance(settings, Settings) or settings.compliance_sweep_interval_seconds <= 0:
+    if not isinstance(settings, Settings) or (
+        settings.compliance_sweep_interval_seconds <= 0
+        and settings.eligibility_worker_interval_seconds <= 0
+    ):
         return [EventConsumer(**arguments)]
-    return [ConsumerWithComplianceSweep(sweeper=ComplianceSweeper(db, settings), **arguments)]
+    # A step whose interval is 0 returns at once from its run: it is off.
+    return [
+        ConsumerWithComplianceSweep(
+            sweeper=ComplianceSweeper(db, settings),
+            eligibility=EligibilityWorker(db, settings),
+            **arguments,
+        )
+    ]

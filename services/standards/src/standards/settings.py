@@ -25,6 +25,9 @@ class Settings(ServiceSettings):
     # The worker's periodic compliance sweep (deadlines passing, records expiring, lapsed
     # accreditations); 0 turns it off.
     compliance_sweep_interval_seconds: float = Field(default=3600, ge=0)
+    # The worker's eligibility step (holders of credentials that expired since the last pass,
+    # then queued redetermination jobs, in slices); 0 turns it off.
+    eligibility_worker_interval_seconds: float = Field(default=60, ge=0)
 
     @model_validator(mode="after")
     def _production_needs_a_signing_key(self) -> Self:

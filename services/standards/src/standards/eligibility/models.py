@@ -2,7 +2,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, DateTime, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,3 +54,44 @@ class EligibilityDetermination(Base):
     determined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("person_id", "level"),)
+
+
+class EligibilitySweepWatermark(Base):
+    """How far the expiry sweep has got: credentials that expired up to this point (ordered by
+    expiry, then id) have had their holders re-determined. One row per sweep."""
+
+    __tablename__ = "eligibility_sweep_watermarks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    expired_through: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_credential_id: Mapped[uuid.UUID] = mapped_column(Uuid())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EligibilityJob(Base):
+    """A redetermination of everyone's answers, run by the worker in slices of people.
+
+    Slices walk people in id order after ``after_person_id``, so a job resumes where it stopped
+    after a restart, and its progress is the count of people done out of ``people_total``.
+    """
+
+    __tablename__ = "eligibility_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    reason: Mapped[str] = mapped_column(String(20))
+    policy_version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    people_total: Mapped[int | None] = mapped_column(Integer)
+    people_processed: Mapped[int] = mapped_column(Integer)
+    changes_published: Mapped[int] = mapped_column(Integer)
+    after_person_id: Mapped[str | None] = mapped_column(String(20))
+    requested_by: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'completed')", name="status"),
+        CheckConstraint("reason IN ('policy', 'requested')", name="reason"),
+        Index("ix_eligibility_jobs_status_requested", "status", "requested_at"),
+    )

@@ -1,13 +1,12 @@
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from shared.app import DatabaseDep, SessionDep
-from shared.events.outbox import add_many_to_outbox
+from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
 from shared.http.idempotency import IdempotencyKeyHeader, OperationResult, run_idempotent
 from shared.http.problems import Conflict, Forbidden, NotFound, invalid_input
-from shared.uow import UnitOfWork
 from standards.auth import StandardsAdmin, StandardsReader
 from standards.eligibility import domain
 from standards.eligibility import service as eligibility_service
@@ -15,19 +14,17 @@ from standards.eligibility.schemas import (
     POLICY_VERSION_PATTERN,
     EligibilityBatch,
     EligibilityBatchRequest,
+    EligibilityJobRead,
     EligibilityRead,
     PolicyCreate,
+    PolicyPublished,
     PolicyRead,
-    RedeterminationReport,
     RequirementSpec,
 )
 from standards.identifiers import PERSON_ID_PATTERN
 from standards.programmes.domain import Level
-from standards.settings import StandardsSettingsDep
 
 router = APIRouter(tags=["eligibility"])
-
-_REDETERMINE_SLICE = 5_000
 
 PersonIdPath = Annotated[
     str, Path(pattern=PERSON_ID_PATTERN, description="The employer's person number (e.g. ESR)")
@@ -106,33 +103,7 @@ async def get_policy(
     return _policy_read(row)
 
 
-async def _redetermine_everyone(
-    session: Any, request: Request, policy: domain.Policy | None = None
-) -> tuple[int, int, str]:
-    now = datetime.now(UTC)
-    policy = policy or await eligibility_service.current_policy(session)
-    people = await eligibility_service.people_with_credentials_or_answers(session)
-    published = 0
-    # A slice of people at a time: memory stays bounded however many hold credentials.
-    for start in range(0, len(people), _REDETERMINE_SLICE):
-        changes = await eligibility_service.redetermine(
-            session=session,
-            person_ids=people[start : start + _REDETERMINE_SLICE],
-            as_of=now,
-            policy=policy,
-        )
-        published += len(
-            await add_many_to_outbox(
-                session,
-                changes,
-                service_name=request.app.state.settings.service_name,
-                traceparent=request.headers.get("traceparent"),
-            )
-        )
-    return len(people), published, policy.version
-
-
-@router.post("/v1/eligibility/policies", status_code=201, response_model=PolicyRead)
+@router.post("/v1/eligibility/policies", status_code=201, response_model=PolicyPublished)
 async def publish_policy(
     body: PolicyCreate,
     request: Request,
@@ -140,8 +111,9 @@ async def publish_policy(
     db: DatabaseDep,
     idempotency_key: IdempotencyKeyHeader,
 ) -> Response:
-    """Publish a new policy version; it is in force at once, and everyone's answers are
-    re-determined under it (``eligibility.changed`` for each answer that flips)."""
+    """Publish a new policy version; it is in force at once for every answer asked for, and a
+    background job re-determines everyone's stored answers under it (``eligibility.changed``
+    for each answer that flips), its progress at ``GET /v1/eligibility/jobs/{id}``."""
 
     async def publish(session: Any) -> OperationResult:
         if await eligibility_service.get_policy(session, body.version) is not None:
@@ -157,23 +129,48 @@ async def publish_policy(
             )
         except domain.InvalidPolicy as exc:
             raise invalid_input("body.requirements", str(exc)) from exc
-        policy = domain.Policy(version=row.version, requirements=tuple(requirements))
-        await _redetermine_everyone(session, request, policy)
+        job = await eligibility_service.request_redetermination(
+            session,
+            reason="policy",
+            policy_version=row.version,
+            requested_by=principal.subject,
+            now=row.published_at,
+        )
+        published = PolicyPublished(
+            **_policy_read(row).model_dump(), redetermination_job=EligibilityJobRead.of(job)
+        )
         headers = {"Location": f"/v1/eligibility/policies/{row.version}"}
-        return 201, _policy_read(row), headers
+        return 201, published, headers
 
     return await run_idempotent(db, request, principal, publish, key=idempotency_key)
 
 
-@router.post("/v1/eligibility:redetermine", response_model=RedeterminationReport)
+@router.post("/v1/eligibility:redetermine", status_code=202, response_model=EligibilityJobRead)
 async def redetermine_everyone(
-    request: Request, principal: StandardsAdmin, db: DatabaseDep, settings: StandardsSettingsDep
-) -> RedeterminationReport:
-    """Re-determine everyone's answers now: run daily (a scheduler's job) so that credentials
-    passing their expiry date publish their ``eligibility.changed``."""
-    async with UnitOfWork(
-        db, service_name=settings.service_name, traceparent=request.headers.get("traceparent")
-    ) as uow:
-        people, changes, version = await _redetermine_everyone(uow.session, request)
-        await uow.commit()
-    return RedeterminationReport(people=people, changes_published=changes, policy_version=version)
+    principal: StandardsAdmin, uow: UnitOfWorkDep, response: Response
+) -> EligibilityJobRead:
+    """Queue a redetermination of everyone's answers under the policy in force; the worker runs
+    it in slices (``eligibility.changed`` for each answer that flips). Expired credentials need
+    no request: the worker's expiry sweep re-determines their holders on its own."""
+    policy = await eligibility_service.current_policy(uow.session)
+    job = await eligibility_service.request_redetermination(
+        uow.session,
+        reason="requested",
+        policy_version=policy.version,
+        requested_by=principal.subject,
+        now=datetime.now(UTC),
+    )
+    await uow.commit()
+    response.headers["Location"] = f"/v1/eligibility/jobs/{job.id}"
+    return EligibilityJobRead.of(job)
+
+
+@router.get("/v1/eligibility/jobs/{job_id}", response_model=EligibilityJobRead)
+async def get_redetermination_job(
+    job_id: uuid.UUID, principal: StandardsAdmin, session: SessionDep
+) -> EligibilityJobRead:
+    """A redetermination job and its progress (counts only: nobody's answers)."""
+    job = await eligibility_service.get_job(session, job_id)
+    if job is None:
+        raise NotFound(f"No eligibility job {job_id}")
+    return EligibilityJobRead.of(job)

@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -133,7 +133,31 @@ class EligibilityBatch(BaseModel):
     )
 
 
-class RedeterminationReport(BaseModel):
-    people: int = Field(description="People whose answers were re-determined")
-    changes_published: int = Field(description="eligibility.changed events written")
-    policy_version: str
+class EligibilityJobRead(BaseModel):
+    """A redetermination of everyone's answers, run by the worker in slices of people."""
+
+    id: uuid.UUID
+    reason: Literal["policy", "requested"] = Field(
+        description="A new policy version, or an administrator's request"
+    )
+    policy_version: str = Field(description="The policy in force when the job was queued")
+    status: Literal["queued", "running", "completed"]
+    people_total: int | None = Field(
+        description="People whose answers may differ from the default; known once it starts"
+    )
+    people_processed: int
+    changes_published: int = Field(description="eligibility.changed events written so far")
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Any) -> "EligibilityJobRead":
+        return cls.model_validate(row, from_attributes=True)
+
+
+class PolicyPublished(PolicyRead):
+    redetermination_job: EligibilityJobRead = Field(
+        description="The background job re-determining everyone under the new version "
+        "(GET /v1/eligibility/jobs/{id})"
+    )

@@ -11,17 +11,24 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import DateTime, Select, Uuid, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import Database
+from shared.uow import UnitOfWork
 from standards.eligibility import domain
 from standards.eligibility.domain import Determination, HeldCredential, Policy, Requirement
 from standards.eligibility.events import EligibilityChanged, UnmetRequirement
-from standards.eligibility.models import EligibilityDetermination, EligibilityPolicy
+from standards.eligibility.models import (
+    EligibilityDetermination,
+    EligibilityJob,
+    EligibilityPolicy,
+    EligibilitySweepWatermark,
+)
 from standards.learning.models import Credential
 from standards.people.models import Person
 from standards.programmes.domain import Level
@@ -300,14 +307,6 @@ async def redetermine(
     return events
 
 
-async def people_with_credentials_or_answers(session: AsyncSession) -> list[str]:
-    """Everyone whose answer could differ from the default: for a new policy or a daily sweep."""
-    holders = select(Credential.person_id).distinct()
-    answered = select(EligibilityDetermination.person_id).distinct()
-    rows = await session.scalars(holders.union(answered))
-    return list(rows)
-
-
 async def publish_policy(
     *,
     session: AsyncSession,
@@ -327,3 +326,189 @@ async def publish_policy(
     session.add(row)
     await session.flush()
     return row
+
+
+# ---- the worker's steps: the expiry sweep and redetermination jobs ----------------------------
+
+EXPIRY_SWEEP = "credential_expiry"
+# People re-determined per transaction by the worker: bounded locks, memory and outbox batches.
+WORKER_SLICE = 2_000
+
+
+@dataclass
+class ExpirySweepResult:
+    credentials: int = 0
+    people: int = 0
+    changes_published: int = 0
+
+
+async def sweep_expired_credentials(
+    db: Database,
+    *,
+    service_name: str,
+    as_of: datetime | None = None,
+    slice_size: int = WORKER_SLICE,
+) -> ExpirySweepResult:
+    """Re-determine the holders of credentials that expired since the last sweep.
+
+    Nobody asks when a credential reaches its expiry, so without this pass a level would stay
+    open on the topic until something else touched the person. The watermark (expiry, id of the
+    last credential handled) moves forward one slice per transaction, together with the events
+    of that slice: a crash repeats at most the slice it was in, and the repeat publishes nothing
+    because only flips are published.
+    """
+    as_of = as_of or datetime.now(UTC)
+    result = ExpirySweepResult()
+    while True:
+        async with UnitOfWork(db, service_name=service_name) as uow:
+            session = uow.session
+            mark = await session.scalar(
+                select(EligibilitySweepWatermark)
+                .where(EligibilitySweepWatermark.name == EXPIRY_SWEEP)
+                .with_for_update()
+            )
+            if mark is None:
+                raise RuntimeError("no expiry watermark (migration 20261122_0005 seeds it)")
+            rows = (
+                await session.execute(
+                    select(Credential.id, Credential.person_id, Credential.expires_at)
+                    .where(
+                        Credential.expires_at.is_not(None),
+                        Credential.expires_at <= as_of,
+                        tuple_(Credential.expires_at, Credential.id)
+                        > tuple_(
+                            literal(mark.expired_through, DateTime(timezone=True)),
+                            literal(mark.last_credential_id, Uuid()),
+                        ),
+                    )
+                    .order_by(Credential.expires_at, Credential.id)
+                    .limit(slice_size)
+                )
+            ).all()
+            if not rows:
+                return result
+            people = sorted({row.person_id for row in rows})
+            changes = await redetermine(session=session, person_ids=people, as_of=as_of)
+            await uow.publish_many(changes)
+            last = rows[-1]
+            mark.expired_through = last.expires_at
+            mark.last_credential_id = last.id
+            mark.updated_at = as_of
+            await uow.commit()
+        result.credentials += len(rows)
+        result.people += len(people)
+        result.changes_published += len(changes)
+        if len(rows) < slice_size:
+            return result
+
+
+async def request_redetermination(
+    session: AsyncSession, *, reason: str, policy_version: str, requested_by: str, now: datetime
+) -> EligibilityJob:
+    """Queue a redetermination of everyone. An administrator's request while another one is
+    still queued joins it: the queued job will see everything the new request would."""
+    if reason == "requested":
+        waiting = await session.scalar(
+            select(EligibilityJob)
+            .where(EligibilityJob.status == "queued", EligibilityJob.reason == "requested")
+            .order_by(EligibilityJob.requested_at)
+            .limit(1)
+        )
+        if waiting is not None:
+            return waiting
+    job = EligibilityJob(
+        id=uuid.uuid4(),
+        reason=reason,
+        policy_version=policy_version,
+        status="queued",
+        people_total=None,
+        people_processed=0,
+        changes_published=0,
+        after_person_id=None,
+        requested_by=requested_by,
+        requested_at=now,
+    )
+    session.add(job)
+    await session.flush()
+    return job
+
+
+async def get_job(session: AsyncSession, job_id: uuid.UUID) -> EligibilityJob | None:
+    return await session.get(EligibilityJob, job_id)
+
+
+def _people_to_redetermine() -> Select[tuple[str]]:
+    holders = select(Credential.person_id.label("person_id"))
+    answered = select(EligibilityDetermination.person_id.label("person_id"))
+    return holders.union(answered).subquery().select()
+
+
+@dataclass
+class JobsResult:
+    slices: int = 0
+    people: int = 0
+    changes_published: int = 0
+    completed: list[uuid.UUID] = field(default_factory=list)
+
+
+async def run_jobs(
+    db: Database,
+    *,
+    service_name: str,
+    slice_size: int = WORKER_SLICE,
+    max_slices: int | None = None,
+) -> JobsResult:
+    """Work through queued redetermination jobs, oldest first, one slice per transaction.
+
+    Each slice takes the next ``slice_size`` people (in person id order) of everyone whose answer
+    could differ from the default, re-determines them under the policy in force at that moment
+    and moves the job's cursor in the same transaction as the events. The job row is locked
+    with SKIP LOCKED, so two workers never run the same slice. ``max_slices`` bounds one call.
+    """
+    result = JobsResult()
+    while max_slices is None or result.slices < max_slices:
+        async with UnitOfWork(db, service_name=service_name) as uow:
+            session = uow.session
+            job = await session.scalar(
+                select(EligibilityJob)
+                .where(EligibilityJob.status.in_(("queued", "running")))
+                .order_by(EligibilityJob.requested_at, EligibilityJob.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if job is None:
+                return result
+            now = datetime.now(UTC)
+            people_query = _people_to_redetermine().subquery()
+            if job.status == "queued":
+                job.status = "running"
+                job.started_at = now
+                job.people_total = await session.scalar(
+                    select(func.count()).select_from(people_query)
+                )
+            next_people = select(people_query.c.person_id)
+            if job.after_person_id is not None:
+                next_people = next_people.where(people_query.c.person_id > job.after_person_id)
+            people = list(
+                await session.scalars(
+                    next_people.order_by(people_query.c.person_id).limit(slice_size)
+                )
+            )
+            changes: list[EligibilityChanged] = []
+            if people:
+                changes = await redetermine(session=session, person_ids=people, as_of=now)
+                await uow.publish_many(changes)
+                job.after_person_id = people[-1]
+                job.people_processed += len(people)
+                job.changes_published += len(changes)
+            if len(people) < slice_size:
+                job.status = "completed"
+                job.finished_at = now
+                # People who gained a first credential after the count was taken are done too.
+                job.people_total = max(job.people_total or 0, job.people_processed)
+                result.completed.append(job.id)
+            await uow.commit()
+        result.slices += 1
+        result.people += len(people)
+        result.changes_published += len(changes)
+    return result

@@ -94,6 +94,13 @@ class Credential(Base):
     __table_args__ = (
         CheckConstraint("status IN ('active', 'revoked')", name="status"),
         Index("ix_credentials_person_awarded", "person_id", "awarded_at", "id"),
+        # The eligibility expiry sweep walks credentials in (expiry, id) order past its watermark.
+        Index(
+            "ix_credentials_expires_at",
+            "expires_at",
+            "id",
+            postgresql_where="expires_at IS NOT NULL",
+        ),
         Index(
             "ix_credentials_status_revoked",
             "status_list_index",
