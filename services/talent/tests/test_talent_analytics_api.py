@@ -20,6 +20,7 @@ from talent.indicators import service as indicator_service
 
 ADMIN = auth("talent:read talent:write talent:admin national")
 ANALYST = auth("talent:read talent:write talent:analytics national")
+ADMIN_ANALYST = auth("talent:admin talent:analytics national")
 TRUST = "RJ1"  # London (Y56)
 SMALL_TRUST = "RJZ"  # also London
 COUNT_FIELDS = {
@@ -431,3 +432,31 @@ async def test_missed_edi_goal_is_flagged_to_the_region_and_indicators_publish(
             for indicator in payload["indicators"]:
                 for field in ("numerator", "denominator"):
                     assert indicator[field] is None or not 1 <= indicator[field] <= 7
+
+
+async def test_the_refreshed_summary_gives_the_live_figures(start_service: Any) -> None:
+    async with start_service("talent") as svc:
+        await seed_workforce(svc, f"S{uuid.uuid4().hex[:4]}")
+        urls = [
+            f"/v1/analytics/oversight/organisation/{TRUST}",
+            "/v1/analytics/oversight/region/Y56",
+        ]
+        live = [(await svc.client.get(url, headers=ANALYST)).json() for url in urls]
+        regional = auth("talent:admin talent:analytics", region="Y56")
+        assert (await svc.client.post("/v1/analytics:refresh", headers=regional)).status_code == 403
+        refreshed = await svc.client.post("/v1/analytics:refresh", headers=ADMIN_ANALYST)
+        assert refreshed.status_code == 200, refreshed.text
+        assert refreshed.json()["cells"] > 0
+        summarised = [(await svc.client.get(url, headers=ANALYST)).json() for url in urls]
+        for before, after in zip(live, summarised, strict=True):
+            assert after["figures_as_of"] == refreshed.json()["figures_as_of"]
+            before.pop("figures_as_of")
+            after.pop("figures_as_of")
+            assert after == before
+        # Until the next refresh the report shows the summary's figures, with their time.
+        await flows.import_people(svc.client, staff("LATE", TRUST, 20, "A", "no", "male"), ADMIN)
+        stale = (await svc.client.get(urls[0], headers=ANALYST)).json()
+        assert stale["workforce"]["ethnicity"]["total"] == 100
+        await svc.client.post("/v1/analytics:refresh", headers=ADMIN_ANALYST)
+        fresh = (await svc.client.get(urls[0], headers=ANALYST)).json()
+        assert fresh["workforce"]["ethnicity"]["total"] == 120

@@ -157,6 +157,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("org_code", name=op.f("pk_analytics_board_compositions")),
     )
     op.create_table(
+        "analytics_org_cells",
+        sa.Column("org_code", sa.String(length=5), nullable=False),
+        sa.Column("ethnic_category", sa.String(length=2), nullable=False),
+        sa.Column("disability", sa.String(length=20), nullable=False),
+        sa.Column("sex", sa.String(length=20), nullable=False),
+        sa.Column("cycle_year", sa.SmallInteger(), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in (
+                "staff",
+                "managers",
+                "compliant",
+                "appraised",
+                "non_mandatory_training",
+                "pool_entry",
+                "high_potential",
+                "ready_now",
+                "placement",
+            )
+        ),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "org_code", "ethnic_category", "disability", "sex", name=op.f("pk_analytics_org_cells")
+        ),
+    )
+    op.create_table(
         "edi_goals",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("org_code", sa.String(length=5), nullable=False),
@@ -256,6 +282,7 @@ def downgrade() -> None:
     op.drop_index("ix_edi_goals_region_code_deadline", table_name="edi_goals")
     op.drop_index("ix_edi_goals_org_code_deadline", table_name="edi_goals")
     op.drop_table("edi_goals")
+    op.drop_table("analytics_org_cells")
     op.drop_table("analytics_board_compositions")
     op.drop_index(
         "ix_analytics_training_person_category", table_name="analytics_training_completions"

@@ -7,7 +7,7 @@ characteristic is ever in them (those stay in the people directory's restricted 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Index, Integer, String, func
+from sqlalchemy import Date, DateTime, Index, Integer, SmallInteger, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,3 +44,31 @@ class BoardComposition(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class OrgCell(Base):
+    """The grouped counts of one organisation's active staff for one combination of recorded
+    characteristics (empty string: not recorded), refreshed as a whole by the worker.
+
+    A region's report reads a few thousand of these rows instead of aggregating a quarter of a
+    million people on every request; the figures are as of ``refreshed_at``. Counts of people,
+    never a person: the table holds no person number.
+    """
+
+    __tablename__ = "analytics_org_cells"
+
+    org_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    ethnic_category: Mapped[str] = mapped_column(String(2), primary_key=True)
+    disability: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sex: Mapped[str] = mapped_column(String(20), primary_key=True)
+    cycle_year: Mapped[int] = mapped_column(SmallInteger)
+    staff: Mapped[int] = mapped_column(Integer)
+    managers: Mapped[int] = mapped_column(Integer)
+    compliant: Mapped[int] = mapped_column(Integer)
+    appraised: Mapped[int] = mapped_column(Integer)
+    non_mandatory_training: Mapped[int] = mapped_column(Integer)
+    pool_entry: Mapped[int] = mapped_column(Integer)
+    high_potential: Mapped[int] = mapped_column(Integer)
+    ready_now: Mapped[int] = mapped_column(Integer)
+    placement: Mapped[int] = mapped_column(Integer)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,19 +1,22 @@
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from shared.app import SessionDep
 from shared.http.auth import Principal, require_scopes
+from shared.http.problems import Forbidden
 from talent.analytics import service as analytics_service
-from talent.analytics.schemas import OversightReport
+from talent.analytics.schemas import OversightReport, SummaryRefresh
 from talent.analytics.service import Scope
 from talent.edi import service as edi_service
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
 Analyst = Annotated[Principal, Depends(require_scopes("talent:analytics"))]
+Admin = Annotated[Principal, Depends(require_scopes("talent:admin", "talent:analytics"))]
 CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{3,5}$", examples=["Y56"])]
 
 _CSV: dict[int | str, dict[str, Any]] = {
@@ -78,3 +81,22 @@ async def get_oversight_report(
             analytics_service.csv_rows(report), f"oversight-{scope}-{area.code}.csv"
         )
     return report
+
+
+@router.post(
+    ":refresh",
+    response_model=SummaryRefresh,
+    summary="Recount the staff figures every report reads",
+)
+async def refresh_analytics_summary(principal: Admin, session: SessionDep) -> SummaryRefresh:
+    """Recount every organisation's grouped staff figures for the current appraisal cycle in
+    one statement; reports read them from then on (``figures_as_of``). The worker's schedule
+    (``python -m talent.analytics.refresh``) does the same; a national token may force it."""
+    if not principal.is_national:
+        raise Forbidden("The summary covers every organisation: refresh it with a national token")
+    async with session.begin():
+        cells = await analytics_service.refresh_summary(session)
+        as_of = await analytics_service.summary_as_of(
+            session, analytics_service.appraisal_cycle_of(datetime.now(UTC).date())
+        )
+    return SummaryRefresh(cells=cells, figures_as_of=as_of.isoformat() if as_of else None)

@@ -3,7 +3,7 @@ is a number, "*" (suppressed) or null (undefined: nobody in the denominator)."""
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Count = int | Literal["*"]
 Share = float | Literal["*"] | None
@@ -84,6 +84,10 @@ class MissedGoal(BaseModel):
 class OversightReport(BaseModel):
     area: AreaRead
     cycle_year: int
+    figures_as_of: str = Field(
+        description="When the staff figures were counted: the last refresh of the summary, "
+        "or now when counted live"
+    )
     disclosure: DisclosureRead
     workforce: dict[str, BreakdownRead]
     appraisal_completion: RateRead
@@ -93,3 +97,8 @@ class OversightReport(BaseModel):
     fairness: list[FairnessRow]
     board_composition: list[BoardRow]
     missed_edi_goals: list[MissedGoal]
+
+
+class SummaryRefresh(BaseModel):
+    cells: int = Field(description="Grouped cells written (organisation x characteristics)")
+    figures_as_of: str | None

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import DateTime, SmallInteger, and_, delete, exists, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.disclosure import (
@@ -38,7 +38,7 @@ from shared.reference.organisations import (
 )
 from talent.analytics import domain
 from talent.analytics.domain import COMPARISONS, GROUPS, Dimension
-from talent.analytics.models import BoardComposition, TrainingCompletionFact
+from talent.analytics.models import BoardComposition, OrgCell, TrainingCompletionFact
 from talent.organisations import service as organisation_service
 from talent.people.models import Person, PersonProtectedCharacteristics
 from talent.placements.models import Placement
@@ -165,15 +165,19 @@ def _outcome_flags(cycle_year: int) -> dict[str, Any]:
     }
 
 
-async def tally(session: AsyncSession, org_codes: Iterable[str], cycle_year: int) -> Tally:
-    """One grouped pass over the area's active staff and their restricted characteristics."""
+def _grouped_counts(cycle_year: int, org_codes: Iterable[str] | None) -> Any:
+    """The grouped counts of active staff by organisation and recorded characteristics, for
+    the given organisations (None: all of them). Characteristics not recorded come out as ''."""
     flags = _outcome_flags(cycle_year)
     characteristics = PersonProtectedCharacteristics
-    columns = [
-        Person.org_code,
-        characteristics.ethnic_category,
-        characteristics.disability,
-        characteristics.sex,
+    ethnic = func.coalesce(characteristics.ethnic_category, "")
+    disability = func.coalesce(characteristics.disability, "")
+    sex = func.coalesce(characteristics.sex, "")
+    columns: list[Any] = [
+        Person.org_code.label("org_code"),
+        ethnic.label("ethnic_category"),
+        disability.label("disability"),
+        sex.label("sex"),
         func.count().label("staff"),
         func.count().filter(Person.is_line_manager).label("managers"),
         func.count().filter(and_(Person.is_line_manager, flags["compliant"])).label("compliant"),
@@ -184,36 +188,102 @@ async def tally(session: AsyncSession, org_codes: Iterable[str], cycle_year: int
         select(*columns)
         .select_from(Person)
         .outerjoin(characteristics, characteristics.person_id == Person.person_id)
-        .where(Person.status == "active", Person.org_code.in_(list(org_codes)))
-        .group_by(
-            Person.org_code,
-            characteristics.ethnic_category,
-            characteristics.disability,
-            characteristics.sex,
+        .where(Person.status == "active")
+        .group_by(Person.org_code, ethnic, disability, sex)
+    )
+    if org_codes is not None:
+        stmt = stmt.where(Person.org_code.in_(list(org_codes)))
+    return stmt
+
+
+def _add_row(result: Tally, row: Any) -> None:
+    values = {
+        Dimension.ETHNICITY: row["ethnic_category"] or None,
+        Dimension.DISABILITY: row["disability"] or None,
+        Dimension.SEX: row["sex"] or None,
+    }
+    staff = int(row["staff"])
+    result.staff_total += staff
+    result.managers += int(row["managers"])
+    result.compliant_managers += int(row["compliant"])
+    result.appraised += int(row["appraised"])
+    by_org = result.staff_by_org.setdefault(
+        row["org_code"], {d: dict.fromkeys(GROUPS[d], 0) for d in Dimension}
+    )
+    for dimension, value in values.items():
+        group = domain.group_of(dimension, value)
+        result.staff[dimension][group] += staff
+        by_org[dimension][group] += staff
+        for outcome in Outcome:
+            result.outcomes[outcome][dimension][group] += int(row[outcome.value])
+
+
+async def tally(session: AsyncSession, org_codes: Iterable[str], cycle_year: int) -> Tally:
+    """One grouped pass over the area's active staff and their restricted characteristics."""
+    result = Tally.empty()
+    for row in (await session.execute(_grouped_counts(cycle_year, org_codes))).mappings():
+        _add_row(result, row)
+    return result
+
+
+async def summary_as_of(session: AsyncSession, cycle_year: int) -> datetime | None:
+    """When the grouped counts of ``cycle_year`` were last refreshed; None if never."""
+    value = await session.scalar(
+        select(func.max(OrgCell.refreshed_at)).where(OrgCell.cycle_year == cycle_year)
+    )
+    return value if isinstance(value, datetime) else None
+
+
+async def tally_from_summary(session: AsyncSession, org_codes: Iterable[str]) -> Tally:
+    result = Tally.empty()
+    rows = await session.execute(
+        select(
+            OrgCell.org_code,
+            OrgCell.ethnic_category,
+            OrgCell.disability,
+            OrgCell.sex,
+            OrgCell.staff,
+            OrgCell.managers,
+            OrgCell.compliant,
+            OrgCell.appraised,
+            *(getattr(OrgCell, o.value) for o in Outcome),
+        ).where(OrgCell.org_code.in_(list(org_codes)))
+    )
+    for row in rows.mappings():
+        _add_row(result, row)
+    return result
+
+
+async def refresh_summary(session: AsyncSession, *, cycle_year: int | None = None) -> int:
+    """Recount every organisation's grouped figures into ``analytics_org_cells`` in one
+    statement (the caller commits): reports then read a few rows per organisation. Returns the
+    number of cells written."""
+    cycle = cycle_year or appraisal_cycle_of(datetime.now(UTC).date())
+    counts = _grouped_counts(cycle, None).subquery()
+    now = datetime.now(UTC)
+    await session.execute(delete(OrgCell))
+    names = [
+        "org_code",
+        "ethnic_category",
+        "disability",
+        "sex",
+        "staff",
+        "managers",
+        "compliant",
+        "appraised",
+        *(o.value for o in Outcome),
+    ]
+    result = await session.execute(
+        insert(OrgCell).from_select(
+            [*names, "cycle_year", "refreshed_at"],
+            select(
+                *(counts.c[name] for name in names),
+                literal(cycle, SmallInteger()),
+                literal(now, DateTime(timezone=True)),
+            ),
         )
     )
-    result = Tally.empty()
-    for row in (await session.execute(stmt)).mappings():
-        values = {
-            Dimension.ETHNICITY: row["ethnic_category"],
-            Dimension.DISABILITY: row["disability"],
-            Dimension.SEX: row["sex"],
-        }
-        staff = int(row["staff"])
-        result.staff_total += staff
-        result.managers += int(row["managers"])
-        result.compliant_managers += int(row["compliant"])
-        result.appraised += int(row["appraised"])
-        by_org = result.staff_by_org.setdefault(
-            row["org_code"], {d: dict.fromkeys(GROUPS[d], 0) for d in Dimension}
-        )
-        for dimension, value in values.items():
-            group = domain.group_of(dimension, value)
-            result.staff[dimension][group] += staff
-            by_org[dimension][group] += staff
-            for outcome in Outcome:
-                result.outcomes[outcome][dimension][group] += int(row[outcome.value])
-    return result
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def bench_strength(session: AsyncSession, org_codes: Iterable[str]) -> tuple[int, int]:
@@ -421,10 +491,17 @@ async def report_for(
     cycle = cycle_year or appraisal_cycle_of(datetime.now(UTC).date())
     if snapshot and not session.in_transaction():
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    counts = await tally(session, area.org_codes, cycle)
+    # The worker's summary when it has been refreshed for this cycle; counted live otherwise.
+    as_of = await summary_as_of(session, cycle)
+    if as_of is not None:
+        counts = await tally_from_summary(session, area.org_codes)
+    else:
+        counts = await tally(session, area.org_codes, cycle)
     bench = await bench_strength(session, area.org_codes)
     compositions = await board_compositions(session, area.org_codes)
-    return render(area, counts, bench, compositions, cycle_year=cycle)
+    report = render(area, counts, bench, compositions, cycle_year=cycle)
+    report["figures_as_of"] = (as_of or datetime.now(UTC)).isoformat()
+    return report
 
 
 def csv_rows(report: dict[str, Any]) -> list[list[Any]]:
