@@ -144,9 +144,13 @@ def test_add_months_clamps_to_the_month_end() -> None:
         (OrgType.FOUNDATION_TRUST, CHAIR, AppointingBody.COUNCIL_OF_GOVERNORS),
         (OrgType.FOUNDATION_TRUST, NED, AppointingBody.COUNCIL_OF_GOVERNORS),
         (OrgType.ICB, CHAIR, AppointingBody.NHS_ENGLAND),
-        (OrgType.ICB, NED, None),
+        # Provisional: ICB non-executive and partner members appointed by the ICB itself.
+        (OrgType.ICB, NED, AppointingBody.ICB),
+        (OrgType.ICB, SeatRole.ASSOCIATE_NON_EXECUTIVE, AppointingBody.ICB),
+        (OrgType.ICB, SeatRole.PARTNER_MEMBER, AppointingBody.ICB),
+        (OrgType.ICB, SeatRole.EXECUTIVE, None),
         (OrgType.NHS_TRUST, SeatRole.EXECUTIVE, None),
-        (OrgType.ICB, SeatRole.PARTNER_MEMBER, None),
+        (OrgType.FOUNDATION_TRUST, SeatRole.EXECUTIVE, None),
     ],
 )
 def test_the_appointing_body_follows_the_organisation_type(
@@ -171,6 +175,21 @@ def test_only_a_govern_token_bound_to_the_trust_speaks_for_its_governors() -> No
     assert boards.acts_for(governors, AppointingBody.COUNCIL_OF_GOVERNORS, "RJ1")
     assert not boards.acts_for(governors, AppointingBody.COUNCIL_OF_GOVERNORS, "RTH")
     assert not boards.acts_for(national, AppointingBody.COUNCIL_OF_GOVERNORS, "RJ1")
+
+
+def test_only_a_govern_token_bound_to_the_icb_speaks_for_the_icb() -> None:
+    icb_chair = Principal("icb-chair", frozenset({"ned:govern"}), org="QWO")
+    national = Principal("all", frozenset({"ned:govern", "ned:appoint", "national"}))
+    regional = Principal("nhse-ney", frozenset({"ned:appoint", "ned:govern"}), region="Y63")
+    icb_without_govern = Principal("icb-staff", frozenset({"ned:write"}), org="QWO")
+    assert boards.acts_for(icb_chair, AppointingBody.ICB, "QWO")
+    assert boards.acts_for(icb_chair, AppointingBody.ICB, "qwo ")
+    assert not boards.acts_for(icb_chair, AppointingBody.ICB, "QOQ")  # another ICB
+    assert not boards.acts_for(national, AppointingBody.ICB, "QWO")
+    assert not boards.acts_for(regional, AppointingBody.ICB, "QWO")
+    assert not boards.acts_for(icb_without_govern, AppointingBody.ICB, "QWO")
+    # The ICB's own token never speaks for NHS England, which appoints the ICB's chair.
+    assert not boards.acts_for(icb_chair, AppointingBody.NHS_ENGLAND, "QWO")
 
 
 def test_seat_rules() -> None:

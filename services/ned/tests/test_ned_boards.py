@@ -88,7 +88,7 @@ async def test_seats_are_created_and_changed_with_their_committee_roles(start_se
             "/v1/boards/QWO/seats", json={"role": "partner_member", "title": "P"}, headers=WRITER
         )
         assert icb_partner.status_code == 201
-        assert icb_partner.json()["appointing_body"] is None
+        assert icb_partner.json()["appointing_body"] == "icb"  # provisional, decision 0014
 
         url = f"/v1/boards/RR8/seats/{ned_seat.json()['id']}"
         current = await ned.client.get(url, headers=WRITER)

@@ -10,7 +10,9 @@ from shared.events.model import Event
 SeatRoleCode = Literal[
     "chair", "non_executive", "associate_non_executive", "partner_member", "executive"
 ]
-AppointingBodyCode = Literal["nhs_england", "council_of_governors"]
+# ``icb``: an ICB's non-executive and partner members, appointed by the ICB itself (a
+# provisional rule, decision 0014); readers should take unknown codes as they come.
+AppointingBodyCode = Literal["nhs_england", "council_of_governors", "icb"]
 
 
 class NedAppointed(Event):

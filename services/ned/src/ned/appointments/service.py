@@ -60,11 +60,16 @@ class EventSink(Protocol):
 
 
 def _refused(body: AppointingBody, org_code: str) -> Forbidden:
-    who = (
-        "NHS England (a national or regional token with ned:appoint)"
-        if body is AppointingBody.NHS_ENGLAND
-        else f"the council of governors of {org_code} (a ned:govern token bound to {org_code})"
-    )
+    who = {
+        AppointingBody.NHS_ENGLAND: "NHS England (a national or regional token with ned:appoint)",
+        AppointingBody.COUNCIL_OF_GOVERNORS: (
+            f"the council of governors of {org_code} (a ned:govern token bound to {org_code})"
+        ),
+        AppointingBody.ICB: (
+            f"the ICB {org_code}, its chair acting for the board (a ned:govern token bound to "
+            f"{org_code})"
+        ),
+    }[body]
     return Forbidden(f"Only {who} may do this for a seat of {org_code}")
 
 
@@ -73,8 +78,9 @@ def entitled_body(organisation: Organisation, role: SeatRole) -> AppointingBody:
     if body is None:
         raise invalid_input(
             "body.seat_id",
-            f"a {role.value} seat of {organisation.ods_code} is not appointed by NHS England "
-            "or a council of governors, so it is not appointed through this service",
+            f"a {role.value} seat of {organisation.ods_code} is appointed by the organisation "
+            "as employer, not by NHS England, a council of governors or an ICB board, so it is "
+            "not appointed through this service",
         )
     return body
 

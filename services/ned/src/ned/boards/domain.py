@@ -43,12 +43,19 @@ class CommitteeRole(StrEnum):
 class AppointingBody(StrEnum):
     NHS_ENGLAND = "nhs_england"
     COUNCIL_OF_GOVERNORS = "council_of_governors"
+    # The ICB itself, through its chair acting for the board under the ICB's constitution
+    # (provisional: see `appointing_body`).
+    ICB = "icb"
 
 
 # Associate NEDs attend and advise but do not vote (code of governance for provider trusts).
 NON_VOTING_ROLES = frozenset({SeatRole.ASSOCIATE_NON_EXECUTIVE})
 NON_EXECUTIVE_ROLES = frozenset(
     {SeatRole.CHAIR, SeatRole.NON_EXECUTIVE, SeatRole.ASSOCIATE_NON_EXECUTIVE}
+)
+# The ICB seats its own board fills (provisional rule, see `appointing_body`).
+ICB_APPOINTED_ROLES = frozenset(
+    {SeatRole.NON_EXECUTIVE, SeatRole.ASSOCIATE_NON_EXECUTIVE, SeatRole.PARTNER_MEMBER}
 )
 # Committee roles only a non-executive may hold: the independent voice of the board. An audit
 # committee of executives would be marking its own homework.
@@ -125,9 +132,14 @@ def appointing_body(org_type: OrgType, role: SeatRole) -> AppointingBody | None:
     NHS England appoints the chairs and NEDs of NHS trusts (public appointments under powers
     delegated by the Secretary of State) and the chairs of ICBs; a foundation trust's council of
     governors appoints its own chair and NEDs (code of governance section 5; Monitor's guide to
-    governors' statutory duties). ICB non-executive members are appointed under the ICB's
-    constitution, executives and partner members by the organisation: none of those go through
-    NHS England or governors, so no campaign here decides them.
+    governors' statutory duties). Executives are appointed by the organisation as its employer,
+    outside this service.
+
+    ICB non-executive members (associate ones included) and partner members are taken to be
+    appointed by the ICB, its chair acting for the board under the ICB's constitution. This is
+    provisional: our sources mark who appoints ICB NEDs as unconfirmed ("Who appoints ICB NEDs
+    (the ICB chair, under its constitution) is [UNCONFIRMED]", reference DOMAIN §4), so it is
+    one explicit rule here, easy to change when a source settles it.
     """
     if org_type is OrgType.FOUNDATION_TRUST and role in NON_EXECUTIVE_ROLES:
         return AppointingBody.COUNCIL_OF_GOVERNORS
@@ -135,6 +147,8 @@ def appointing_body(org_type: OrgType, role: SeatRole) -> AppointingBody | None:
         return AppointingBody.NHS_ENGLAND
     if org_type is OrgType.ICB and role is SeatRole.CHAIR:
         return AppointingBody.NHS_ENGLAND
+    if org_type is OrgType.ICB and role in ICB_APPOINTED_ROLES:
+        return AppointingBody.ICB
     return None
 
 
@@ -148,7 +162,10 @@ def acts_for(principal: Principal, body: AppointingBody, org_code: str) -> bool:
     NHS England acts through national or regional tokens holding ``ned:appoint``: a token bound
     to one organisation is that organisation's, never NHS England's. A council of governors acts
     through a token holding ``ned:govern`` bound by its ``org`` claim to its own foundation
-    trust; ``ned:govern`` on a national token speaks for no council at all.
+    trust; ``ned:govern`` on a national token speaks for no council at all. An ICB acts the
+    same way: ``ned:govern`` bound to that ICB is its chair deciding for its board. Which of the
+    two a ``ned:govern`` token is follows from the organisation it is bound to, since the body
+    itself follows from the organisation's type.
     """
     code = org_code.strip().upper()
     if body is AppointingBody.NHS_ENGLAND:

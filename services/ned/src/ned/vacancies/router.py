@@ -59,8 +59,9 @@ async def open_vacancy(
 ) -> Response:
     """Open a campaign for a seat (planned term end, resignation ...). Its role description
     must cover the six LCF domains. Only the appointing body may open it: NHS England for NHS
-    trust chairs and NEDs and ICB chairs, the council of governors for a foundation trust.
-    Publishes ``vacancy.opened``."""
+    trust chairs and NEDs and ICB chairs, the council of governors for a foundation trust, the
+    ICB itself (its chair, with ``ned:govern`` bound to the ICB) for an ICB's non-executive and
+    partner members. Publishes ``vacancy.opened``."""
 
     async def create() -> OperationResult:
         vacancy = await vacancy_service.open_vacancy(

@@ -250,7 +250,10 @@ async def request_assistance(
         session=session, principal=principal, vacancy_id=vacancy_id, for_update=True
     )
     if vacancy.appointing_body != AppointingBody.COUNCIL_OF_GOVERNORS.value:
-        raise Conflict("NHS England appoints to this seat itself; there is nothing to assist")
+        raise Conflict(
+            f"Only a foundation trust's governors ask NHS England to assist; this seat is "
+            f"appointed by {vacancy.appointing_body}"
+        )
     body = _require_deciding_body(principal, vacancy)
     check_version(vacancy.version, expected)
     if vacancy.nhse_assistance_requested_at is not None:
