@@ -10,7 +10,7 @@ from appraisal.appraisals.models import (
 from appraisal.compliance.models import ComplianceDetermination
 from appraisal.credentials.models import AppraiserCredential
 from appraisal.cycles.models import AppraisalCycle, CycleMember
-from appraisal.feedback.models import FeedbackRequest, FeedbackResponse
+from appraisal.feedback.models import FeedbackReminder, FeedbackRequest, FeedbackResponse
 from appraisal.pay.models import HrFlag, HrFlagChange
 from appraisal.people.models import Person
 from appraisal.templates.models import LocalQuestion
@@ -23,6 +23,7 @@ __all__ = [
     "CareerAspirations",
     "ComplianceDetermination",
     "CycleMember",
+    "FeedbackReminder",
     "FeedbackRequest",
     "FeedbackResponse",
     "HrFlag",

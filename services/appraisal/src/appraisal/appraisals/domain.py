@@ -273,6 +273,8 @@ class CompletionFacts:
     fppt_assessed_on: date | None = None
     # Categories of multi-source feedback with enough responses to be reported (board only).
     feedback_categories_reported: Sequence[str] = ()
+    # The organisation's live required local questions this appraisal has not answered.
+    unanswered_required_local_questions: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +366,16 @@ def unmet_completion_rules(facts: CompletionFacts) -> list[UnmetRule]:
                 "wellbeing.conversation_held",
                 "wellbeing_conversation_held",
                 "hold the wellbeing conversation before signing off",
+            )
+        )
+    # An organisation's required local question is a mandatory section of its own: the same
+    # rule holds completion back, though the national sections can never be removed.
+    for code in facts.unanswered_required_local_questions:
+        unmet.append(
+            UnmetRule(
+                "local_questions.required_answered",
+                f"local_answers.{code}",
+                f"answer the organisation's required local question {code}",
             )
         )
     if facts.kind is AppraisalKind.BOARD:

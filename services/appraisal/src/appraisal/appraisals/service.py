@@ -56,6 +56,7 @@ from appraisal.people import domain as people_domain
 from appraisal.people import service as people_service
 from appraisal.people.models import Person
 from appraisal.settings import Settings
+from appraisal.templates import domain as domain_templates
 from appraisal.templates import service as template_service
 from appraisal.templates.domain import LocalAnswerType
 from shared.http.auth import Principal
@@ -367,17 +368,24 @@ async def update_content(
 async def _local_answers(
     session: AsyncSession, appraisal: Appraisal, answers: dict[str, str | bool]
 ) -> dict[str, str | bool]:
-    """Answers only to the organisation's own questions, each of the question's type."""
-    questions = await template_service.local_question_codes(
-        session=session, org_code=appraisal.org_code, template_version=appraisal.template_version
+    """Answers only to the questions this appraisal asks, each of the question's type: the
+    organisation's live questions, and retired ones it had already answered."""
+    asked = domain_templates.questions_asked(
+        await template_service.local_questions_of(
+            session=session,
+            org_code=appraisal.org_code,
+            template_version=appraisal.template_version,
+        ),
+        list(appraisal.local_answers or {}),
     )
     for code, answer in answers.items():
-        answer_type = questions.get(code)
-        if answer_type is None:
+        question = asked.get(code)
+        if question is None:
             raise invalid_input(
-                f"body.local_answers.{code}", "the organisation asks no local question with code"
+                f"body.local_answers.{code}",
+                "the organisation asks no local question with code (or retired it)",
             )
-        if (answer_type == LocalAnswerType.YES_NO) != isinstance(answer, bool):
+        if (question.answer_type == LocalAnswerType.YES_NO) != isinstance(answer, bool):
             raise invalid_input(
                 f"body.local_answers.{code}",
                 "answer yes/no questions with true or false, and text questions with text",
@@ -620,6 +628,14 @@ async def _completion_facts(
         feedback_categories_reported=await _feedback_categories(session, settings, appraisal)
         if kind is AppraisalKind.BOARD
         else (),
+        unanswered_required_local_questions=domain_templates.unanswered_required(
+            await template_service.local_questions_of(
+                session=session,
+                org_code=appraisal.org_code,
+                template_version=appraisal.template_version,
+            ),
+            dict(appraisal.local_answers or {}),
+        ),
     )
 
 

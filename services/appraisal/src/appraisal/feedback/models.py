@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +31,10 @@ class FeedbackRequest(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A withdrawn request's link stops working and it never counts, answered or not.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         # One request per named rater and appraisal: asking twice would let one voice count twice.
@@ -54,3 +58,20 @@ class FeedbackResponse(Base):
     category: Mapped[str] = mapped_column(String(30))
     ratings: Mapped[dict[str, str]] = mapped_column(JSONB)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FeedbackReminder(Base):
+    """That someone reminded a rater, and when. The service sends nothing itself."""
+
+    __tablename__ = "feedback_reminders"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("feedback_requests.id", ondelete="CASCADE")
+    )
+    reminded_by: Mapped[str] = mapped_column(String(200))
+    reminded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_feedback_reminders_request_id_reminded_at_id", "request_id", "reminded_at", "id"),
+    )

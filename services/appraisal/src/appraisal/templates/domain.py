@@ -13,6 +13,7 @@ choice: no NHS-wide scale is mandated (NHS Employers' pay progression guidance l
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -355,5 +356,54 @@ def check_local_question(
     if existing_count >= MAX_LOCAL_QUESTIONS:
         raise LocalQuestionRefused(
             "local_questions.limit",
-            f"at most {MAX_LOCAL_QUESTIONS} local questions per organisation and template",
+            f"at most {MAX_LOCAL_QUESTIONS} live local questions per organisation and template",
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LocalQuestionState:
+    """What the rules need of one local question."""
+
+    code: str
+    answer_type: LocalAnswerType
+    required: bool
+    retired: bool
+
+
+def check_can_change(question: LocalQuestionState) -> None:
+    """A retired question is settled: it is no longer asked, so it cannot be made required (or
+    optional) again, nor retired twice. Its code stays taken (see ``check_local_question``)."""
+    if question.retired:
+        raise LocalQuestionRefused(
+            "local_questions.retired",
+            f"{question.code} is retired; add a question with a new code instead",
+        )
+
+
+def questions_asked(
+    questions: Sequence[LocalQuestionState], answered_codes: Sequence[str]
+) -> dict[str, LocalQuestionState]:
+    """The local questions one appraisal asks: every live question, and a retired one only
+    when this appraisal answered it before it was retired, so the answer stays on record while
+    no appraisal that had not answered it is asked it any more."""
+    answered = set(answered_codes)
+    return {
+        question.code: question
+        for question in questions
+        if not question.retired or question.code in answered
+    }
+
+
+def unanswered_required(
+    questions: Sequence[LocalQuestionState], answers: Mapping[str, str | bool]
+) -> list[str]:
+    """Codes of live required questions with no answer (blank text is no answer). A retired
+    question is never required: an appraisal cannot be held up by a question nobody asks."""
+    missing = []
+    for question in questions:
+        if not question.required or question.retired:
+            continue
+        answer = answers.get(question.code)
+        if answer is None or (isinstance(answer, str) and not answer.strip()):
+            missing.append(question.code)
+    return sorted(missing)

@@ -87,6 +87,19 @@ class LocalQuestionCreate(BaseModel):
     )
     text: QuestionText
     answer_type: LocalAnswerType = LocalAnswerType.TEXT
+    required: bool = Field(
+        default=False,
+        strict=True,
+        description="When true an appraisal cannot be signed off until the question is answered",
+    )
+
+
+class LocalQuestionPatch(BaseModel):
+    """Only whether the question is required can change; its code and text never do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    required: bool = Field(strict=True, description="true: completion needs an answer")
 
 
 class LocalQuestionRead(BaseModel):
@@ -96,6 +109,11 @@ class LocalQuestionRead(BaseModel):
     code: str
     text: str
     answer_type: LocalAnswerType
+    required: bool
+    retired_at: datetime | None = Field(
+        description="When the question stopped being asked; null while it is live"
+    )
+    version: int
     created_at: datetime
 
     @classmethod
@@ -107,5 +125,8 @@ class LocalQuestionRead(BaseModel):
             code=question.code,
             text=question.text,
             answer_type=LocalAnswerType(question.answer_type),
+            required=question.required,
+            retired_at=question.retired_at,
+            version=question.version,
             created_at=question.created_at,
         )
