@@ -261,6 +261,11 @@ async def refresh_summary(session: AsyncSession, *, cycle_year: int | None = Non
     cycle = cycle_year or appraisal_cycle_of(datetime.now(UTC).date())
     counts = _grouped_counts(cycle, None).subquery()
     now = datetime.now(UTC)
+    # One refresh at a time: a second one waits, then replaces the first's rows (its DELETE
+    # runs after the first commits and sees them) instead of colliding on their keys.
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext("talent.analytics_org_cells")))
+    )
     await session.execute(delete(OrgCell))
     names = [
         "org_code",
