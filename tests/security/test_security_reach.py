@@ -65,6 +65,9 @@ NATIONAL_REFERENCE_PREFIXES = (
     "/v1/issuer",
     "/v1/status-lists",
     "/v1/eligibility/policies",
+    # A redetermination job of standards reports counts of everyone's answers re-checked
+    # nationally (progress), never a person or an organisation.
+    "/v1/eligibility/jobs",
     "/v1/programmes",
     "/v1/providers",
     "/v1/templates",
@@ -243,6 +246,9 @@ async def seed_standards(standards: RunningService, seeds: Seeds) -> None:
     seeds.national["versions/{version}"] = "2024"
     seeds.national["bundles/{code}"] = "BUNDLE-FIRST-LINE"
     seeds.national["assignment-rules/{code}"] = "JOINER-INDUCTION"
+    job = await standards.client.post("/v1/eligibility:redetermine", headers=SEEDER)
+    assert job.status_code == 202, job.text
+    seeds.national["job_id"] = job.json()["id"]
     for records in seeds.own.values():
         # Compliance rests on the people projection, fed only by talent's person.changed: the
         # person goes in through the service's own handler, as the consumer would put them.
