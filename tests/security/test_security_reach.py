@@ -293,11 +293,14 @@ async def seed_appraisal(appraisal: RunningService, seeds: Seeds) -> None:
         )
         records.markers.add(board["id"])
         question = await flows.add_local_question(appraisal.client, records.org.code, SEEDER)
-        records.markers.add(question["id"])
+        records.add("question_id", question["id"])
         # Feedback is asked while an appraisal is open, so the appraisal routes are probed with
         # the open board appraisal, which carries a feedback request and, moved on to
         # preparation, a history.
-        await flows.request_feedback(appraisal.client, board["id"], SEEDER, category="peer")
+        feedback = await flows.request_feedback(
+            appraisal.client, board["id"], SEEDER, category="peer"
+        )
+        records.add("request_id", feedback["id"])
         shown = await appraisal.client.get(f"/v1/appraisals/{board['id']}", headers=SEEDER)
         moved = await appraisal.client.post(
             f"/v1/appraisals/{board['id']}/transitions",

@@ -26,6 +26,16 @@ class RaterCategory(StrEnum):
 class RequestStatus(StrEnum):
     PENDING = "pending"
     RESPONDED = "responded"
+    WITHDRAWN = "withdrawn"
+
+
+class WithdrawalReason(StrEnum):
+    """Why a request was withdrawn: a code, never free text about the rater."""
+
+    ASKED_IN_ERROR = "asked_in_error"
+    RATER_UNAVAILABLE = "rater_unavailable"
+    RATER_LEFT_ORGANISATION = "rater_left_organisation"
+    CONFLICT_OF_INTEREST = "conflict_of_interest"
 
 
 class Frequency(StrEnum):
@@ -73,6 +83,42 @@ class NhsValueCode(StrEnum):
 DEFAULT_MINIMUM_RESPONSES = 3
 LINK_VALIDITY = timedelta(days=42)
 TOKEN_BYTES = 32
+# A rater may be nudged a few times; past that, more reminders become pressure on someone
+# whose answer is voluntary, and a different rater is the better course.
+MAX_REMINDERS_PER_REQUEST = 3
+
+
+class FollowUpRefused(Exception):
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
+def check_withdrawal(*, status: RequestStatus) -> None:
+    """A request can be withdrawn once. Whether it was answered does not matter, and the caller
+    is not told: the requester must not learn who answered, and a withdrawn request's answer
+    never counts either way."""
+    if status is RequestStatus.WITHDRAWN:
+        raise FollowUpRefused("feedback.already_withdrawn", "the request is already withdrawn")
+
+
+def check_reminder(
+    *, status: RequestStatus, reminders_so_far: int, expires_at: datetime, now: datetime
+) -> None:
+    """Whether one more reminder may be recorded for a request.
+
+    An answered request may still be reminded, so the answer to a reminder does not tell the
+    requester who has answered; a withdrawn or expired one has no working link to remind of.
+    """
+    if status is RequestStatus.WITHDRAWN:
+        raise FollowUpRefused("feedback.withdrawn", "the request was withdrawn")
+    if expires_at <= now:
+        raise FollowUpRefused("feedback.link_expired", "the link has expired; ask again instead")
+    if reminders_so_far >= MAX_REMINDERS_PER_REQUEST:
+        raise FollowUpRefused(
+            "feedback.reminder_limit",
+            f"at most {MAX_REMINDERS_PER_REQUEST} reminders per request",
+        )
 
 
 def questions_for(*, board: bool) -> list[str]:

@@ -1,7 +1,8 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.feedback import domain
 from appraisal.feedback import service as feedback_service
@@ -15,9 +16,14 @@ from appraisal.feedback.schemas import (
     FeedbackRequestCreated,
     FeedbackRequestRead,
     FeedbackSummaryRead,
+    ReminderRead,
+    ReminderRecorded,
+    WithdrawalRequest,
 )
-from shared.app import SessionDep, UnitOfWorkDep
+from shared.app import DatabaseDep, SessionDep, UnitOfWorkDep
 from shared.http.auth import Principal, require_scopes
+from shared.http.etag import IfMatchHeader, set_etag
+from shared.http.idempotency import IdempotencyKeyHeader, run_idempotent
 from shared.http.pagination import Page, PageQuery, make_page
 
 router = APIRouter(tags=["feedback"])
@@ -161,4 +167,134 @@ async def get_feedback_summary(
         ],
         responses_reported=summary.responses_reported,
         overall_mean_by_question=summary.overall_mean_by_question,
+    )
+
+
+_ETAG_HEADER = {
+    "ETag": {"description": "Strong ETag of the returned version", "schema": {"type": "string"}}
+}
+_THIS_REQUEST = {
+    "path.appraisal_id": "$response.body#/appraisal_id",
+    "path.request_id": "$response.body#/id",
+}
+_RETURNS_REQUEST = {
+    "headers": _ETAG_HEADER,
+    "links": {
+        "withdraw_feedback_request": {
+            "operationId": "withdraw_feedback_request",
+            "parameters": {**_THIS_REQUEST, "header.If-Match": "$response.header.ETag"},
+        },
+        "remind_feedback_rater": {
+            "operationId": "remind_feedback_rater",
+            "parameters": _THIS_REQUEST,
+        },
+    },
+}
+
+
+@router.get(
+    "/v1/appraisals/{appraisal_id}/feedback-requests/{request_id}",
+    response_model=FeedbackRequestRead,
+    responses={200: _RETURNS_REQUEST},
+)
+async def get_feedback_request(
+    appraisal_id: uuid.UUID,
+    request_id: uuid.UUID,
+    principal: FeedbackReader,
+    session: SessionDep,
+    response: Response,
+) -> FeedbackRequestRead:
+    """One request, with the ETag a withdrawal needs. Whether it was answered is not shown."""
+    request = await feedback_service.get_request(
+        session=session, principal=principal, appraisal_id=appraisal_id, request_id=request_id
+    )
+    set_etag(response, request.id, request.version)
+    return FeedbackRequestRead.from_model(request)
+
+
+@router.post(
+    "/v1/appraisals/{appraisal_id}/feedback-requests/{request_id}/withdrawal",
+    response_model=FeedbackRequestRead,
+    responses={200: {"headers": _ETAG_HEADER}},
+)
+async def withdraw_feedback_request(
+    appraisal_id: uuid.UUID,
+    request_id: uuid.UUID,
+    withdrawal: WithdrawalRequest,
+    if_match: IfMatchHeader,
+    principal: FeedbackWriter,
+    uow: UnitOfWorkDep,
+    response: Response,
+) -> FeedbackRequestRead:
+    """Withdraw a request while the appraisal is open: its link stops working at once, and the
+    request never counts, neither as asked nor, if the rater had answered, as a response (the
+    answer is deleted). The reply is the same whether or not the rater had answered."""
+    request = await feedback_service.withdraw_request(
+        session=uow.session,
+        principal=principal,
+        appraisal_id=appraisal_id,
+        request_id=request_id,
+        if_match=if_match,
+        withdrawal=withdrawal,
+    )
+    body = FeedbackRequestRead.from_model(request)
+    await uow.commit()
+    set_etag(response, body.id, body.version)
+    return body
+
+
+@router.post(
+    "/v1/appraisals/{appraisal_id}/feedback-requests/{request_id}/reminders",
+    status_code=201,
+    response_model=ReminderRecorded,
+)
+async def remind_feedback_rater(
+    appraisal_id: uuid.UUID,
+    request_id: uuid.UUID,
+    request: Request,
+    principal: FeedbackWriter,
+    db: DatabaseDep,
+    key: IdempotencyKeyHeader,
+) -> Response:
+    """Record that the rater was reminded: who recorded it and when.
+
+    The service sends no e-mail or other message: whoever reminds the rater does so through
+    their own channel and records it here. At most three reminders per request (409 after
+    that, and for a withdrawn request or an expired link). A retry with the same
+    Idempotency-Key records one reminder, not two.
+    """
+
+    async def create(session: AsyncSession) -> tuple[int, Any, dict[str, str]]:
+        reminder, left = await feedback_service.record_reminder(
+            session=session, principal=principal, appraisal_id=appraisal_id, request_id=request_id
+        )
+        body = ReminderRecorded(
+            **ReminderRead.from_model(reminder).model_dump(), reminders_left=left
+        )
+        return 201, body, {}
+
+    return await run_idempotent(db, request, principal, create, key=key)
+
+
+@router.get(
+    "/v1/appraisals/{appraisal_id}/feedback-requests/{request_id}/reminders",
+    response_model=Page[ReminderRead],
+)
+async def list_feedback_reminders(
+    appraisal_id: uuid.UUID,
+    request_id: uuid.UUID,
+    principal: FeedbackReader,
+    session: SessionDep,
+    page: PageQuery,
+) -> Page[ReminderRead]:
+    """The reminders recorded for a request, oldest first."""
+    rows = await feedback_service.list_reminders(
+        session=session,
+        principal=principal,
+        appraisal_id=appraisal_id,
+        request_id=request_id,
+        page=page,
+    )
+    return make_page(
+        rows, page, key_fn=lambda r: (r.reminded_at, r.id), item=ReminderRead.from_model
     )

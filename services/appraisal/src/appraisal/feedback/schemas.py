@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from appraisal.feedback.domain import Frequency, RaterCategory
-from appraisal.feedback.models import FeedbackRequest
+from appraisal.feedback.domain import Frequency, RaterCategory, WithdrawalReason
+from appraisal.feedback.models import FeedbackReminder, FeedbackRequest
 
 RaterId = Annotated[
     str,
@@ -37,6 +37,14 @@ class FeedbackRequestRead(BaseModel):
     rater_id: str | None
     expires_at: datetime
     created_at: datetime
+    withdrawn_at: datetime | None = Field(
+        default=None, description="Set once the request is withdrawn: its link no longer works"
+    )
+    withdrawal_reason: WithdrawalReason | None = None
+    version: int = Field(
+        default=1,
+        description="Changes with the requester's own changes only, never with the rater's answer",
+    )
 
     @classmethod
     def from_model(cls, request: FeedbackRequest) -> "FeedbackRequestRead":
@@ -47,6 +55,11 @@ class FeedbackRequestRead(BaseModel):
             rater_id=request.rater_id,
             expires_at=request.expires_at,
             created_at=request.created_at,
+            withdrawn_at=request.withdrawn_at,
+            withdrawal_reason=None
+            if request.withdrawal_reason is None
+            else WithdrawalReason(request.withdrawal_reason),
+            version=request.version,
         )
 
 
@@ -96,3 +109,27 @@ class FeedbackSummaryRead(BaseModel):
     overall_mean_by_question: dict[str, float | None] = Field(
         description="Means over the reported categories only"
     )
+
+
+class WithdrawalRequest(_Input):
+    reason_code: WithdrawalReason
+
+
+class ReminderRead(BaseModel):
+    id: uuid.UUID
+    request_id: uuid.UUID
+    reminded_by: str = Field(description="The subject of the token that recorded the reminder")
+    reminded_at: datetime
+
+    @classmethod
+    def from_model(cls, reminder: FeedbackReminder) -> "ReminderRead":
+        return cls(
+            id=reminder.id,
+            request_id=reminder.request_id,
+            reminded_by=reminder.reminded_by,
+            reminded_at=reminder.reminded_at,
+        )
+
+
+class ReminderRecorded(ReminderRead):
+    reminders_left: int = Field(description="How many more reminders this request may have")

@@ -6,15 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.appraisals.models import Appraisal
 from appraisal.feedback import domain
-from appraisal.feedback.models import FeedbackRequest, FeedbackResponse
-from appraisal.feedback.schemas import FeedbackRequestCreate
+from appraisal.feedback.models import FeedbackReminder, FeedbackRequest, FeedbackResponse
+from appraisal.feedback.schemas import FeedbackRequestCreate, WithdrawalRequest
 from shared.http.auth import Principal
+from shared.http.etag import IfMatchPrecondition, check_version
 from shared.http.pagination import PageParams, paginate
 from shared.http.problems import Conflict, FieldError, Forbidden, NotFound, UnprocessableEntity
 
@@ -172,11 +173,9 @@ async def _record_answer(
             FeedbackRequest.id == request.id,
             FeedbackRequest.status == domain.RequestStatus.PENDING.value,
         )
-        .values(
-            status=domain.RequestStatus.RESPONDED.value,
-            responded_at=now,
-            version=FeedbackRequest.version + 1,
-        )
+        # The version is left alone: it is the ETag the requester sees, and a change to it
+        # would tell them that this rater had answered.
+        .values(status=domain.RequestStatus.RESPONDED.value, responded_at=now)
         .returning(FeedbackRequest.id)
     )
     if claimed is None:
@@ -200,8 +199,9 @@ async def answer_by_link(
     request = await session.scalar(
         select(FeedbackRequest).where(FeedbackRequest.token_hash == domain.token_digest(token))
     )
-    # One answer for unknown tokens: nothing tells a guesser how close they came.
-    if request is None:
+    # One answer for unknown and withdrawn tokens: nothing tells a guesser how close they came,
+    # and a withdrawn link simply stops working.
+    if request is None or request.status == domain.RequestStatus.WITHDRAWN.value:
         raise NotFound("this feedback link is not valid")
     now = datetime.now(UTC)
     if request.status != domain.RequestStatus.PENDING.value:
@@ -226,6 +226,8 @@ async def answer_as_rater(
         raise NotFound(f"feedback request {request_id} does not exist for this appraisal")
     if request.rater_id is None or request.rater_id != principal.subject:
         raise Forbidden("Only the rater named on a feedback request can answer it")
+    if request.status == domain.RequestStatus.WITHDRAWN.value:
+        raise Conflict("this feedback request was withdrawn", rule="feedback.withdrawn")
     now = datetime.now(UTC)
     if request.status != domain.RequestStatus.PENDING.value:
         raise Conflict("feedback has already been given for this request")
@@ -248,7 +250,11 @@ async def summarise(
         (
             await session.execute(
                 select(FeedbackRequest.category, func.count())
-                .where(FeedbackRequest.appraisal_id == appraisal_id)
+                .where(
+                    FeedbackRequest.appraisal_id == appraisal_id,
+                    # A withdrawn request never counts, not even as asked.
+                    FeedbackRequest.status != domain.RequestStatus.WITHDRAWN.value,
+                )
                 .group_by(FeedbackRequest.category)
             )
         ).all()
@@ -270,3 +276,132 @@ async def summarise(
         minimum_responses=minimum_responses,
     )
     return summary, questions
+
+
+async def get_request(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    appraisal_id: uuid.UUID,
+    request_id: uuid.UUID,
+) -> FeedbackRequest:
+    await reachable_appraisal(session=session, principal=principal, appraisal_id=appraisal_id)
+    request = await session.get(FeedbackRequest, request_id)
+    if request is None or request.appraisal_id != appraisal_id:
+        raise NotFound(f"feedback request {request_id} does not exist for this appraisal")
+    return request
+
+
+async def _lock_request(
+    session: AsyncSession, principal: Principal, appraisal_id: uuid.UUID, request_id: uuid.UUID
+) -> tuple[Appraisal, FeedbackRequest]:
+    """The request, locked against a rater's answer and other follow-ups while it changes."""
+    appraisal = await reachable_appraisal(
+        session=session, principal=principal, appraisal_id=appraisal_id
+    )
+    request = await session.scalar(
+        select(FeedbackRequest)
+        .where(FeedbackRequest.id == request_id, FeedbackRequest.appraisal_id == appraisal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if request is None:
+        raise NotFound(f"feedback request {request_id} does not exist for this appraisal")
+    return appraisal, request
+
+
+def _refused(refused: domain.FollowUpRefused) -> Conflict:
+    return Conflict(str(refused), rule=refused.rule)
+
+
+async def withdraw_request(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    appraisal_id: uuid.UUID,
+    request_id: uuid.UUID,
+    if_match: IfMatchPrecondition,
+    withdrawal: WithdrawalRequest,
+) -> FeedbackRequest:
+    """Withdraw a request: its link stops working and it never counts. An answer already given
+    through it is deleted, so the summary and the completion rules cannot use it."""
+    # Reach before the precondition, so a caller without reach learns nothing of the request.
+    appraisal, request = await _lock_request(session, principal, appraisal_id, request_id)
+    check_version(request.version, if_match.version_for(request_id))
+    if appraisal.status in CLOSED_APPRAISAL_STATUSES:
+        raise Conflict(
+            f"the appraisal is {appraisal.status}; its feedback can no longer change",
+            status_now=appraisal.status,
+        )
+    try:
+        domain.check_withdrawal(status=domain.RequestStatus(request.status))
+    except domain.FollowUpRefused as refused:
+        raise _refused(refused) from None
+    await session.execute(delete(FeedbackResponse).where(FeedbackResponse.request_id == request.id))
+    request.status = domain.RequestStatus.WITHDRAWN.value
+    request.withdrawn_at = datetime.now(UTC)
+    request.withdrawn_by = principal.subject[:200]
+    request.withdrawal_reason = withdrawal.reason_code.value
+    request.version += 1
+    await session.flush()
+    return request
+
+
+async def record_reminder(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    appraisal_id: uuid.UUID,
+    request_id: uuid.UUID,
+) -> tuple[FeedbackReminder, int]:
+    """Record that the rater was reminded (by whom, when); the reminder and how many remain.
+
+    The request's row lock makes the limit hold when two reminders arrive at once."""
+    appraisal, request = await _lock_request(session, principal, appraisal_id, request_id)
+    if appraisal.status in CLOSED_APPRAISAL_STATUSES:
+        raise Conflict(
+            f"the appraisal is {appraisal.status}; feedback is closed",
+            status_now=appraisal.status,
+        )
+    now = datetime.now(UTC)
+    so_far = await session.scalar(
+        select(func.count()).where(FeedbackReminder.request_id == request.id)
+    )
+    try:
+        domain.check_reminder(
+            status=domain.RequestStatus(request.status),
+            reminders_so_far=so_far or 0,
+            expires_at=request.expires_at,
+            now=now,
+        )
+    except domain.FollowUpRefused as refused:
+        raise _refused(refused) from None
+    reminder = FeedbackReminder(
+        id=uuid.uuid4(),
+        request_id=request.id,
+        reminded_by=principal.subject[:200],
+        reminded_at=now,
+    )
+    session.add(reminder)
+    await session.flush()
+    return reminder, domain.MAX_REMINDERS_PER_REQUEST - (so_far or 0) - 1
+
+
+async def list_reminders(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    appraisal_id: uuid.UUID,
+    request_id: uuid.UUID,
+    page: PageParams,
+) -> Sequence[FeedbackReminder]:
+    await get_request(
+        session=session, principal=principal, appraisal_id=appraisal_id, request_id=request_id
+    )
+    stmt = paginate(
+        select(FeedbackReminder).where(FeedbackReminder.request_id == request_id),
+        sort_column=FeedbackReminder.reminded_at,
+        id_column=FeedbackReminder.id,
+        params=page,
+    )
+    return (await session.scalars(stmt)).all()
