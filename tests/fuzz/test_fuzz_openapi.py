@@ -153,6 +153,9 @@ KNOWN_VALUES = {
     "templates": ["2025.1"],
     # path.version also names eligibility policy versions (standards: 2026.1 is seeded).
     "framework_versions": ["2024", "1.0", "2025.1", "2026.1"],
+    # NHS England regions (North East and Yorkshire, London), so region reports are fuzzed with
+    # regions the reference data knows, not only with codes that are refused.
+    "regions": ["Y63", "Y56"],
 }
 KNOWN_VALUE_FIELDS = {
     "body.org_code": "ods",
@@ -164,6 +167,9 @@ KNOWN_VALUE_FIELDS = {
     "path.code": "programmes",
     "body.template_version": "templates",
     "path.version": "framework_versions",
+    "path.region_code": "regions",
+    "query.region_code": "regions",
+    "query.region": "regions",
 }
 
 

@@ -138,7 +138,7 @@ def appointing_body(org_type: OrgType, role: SeatRole) -> AppointingBody | None:
     ICB non-executive members (associate ones included) and partner members are taken to be
     appointed by the ICB, its chair acting for the board under the ICB's constitution. This is
     provisional: our sources mark who appoints ICB NEDs as unconfirmed ("Who appoints ICB NEDs
-    (the ICB chair, under its constitution) is [UNCONFIRMED]", reference DOMAIN §4), so it is
+    (the ICB chair, under its constitution) is [UNCONFIRMED]", reference DOMAIN §5), so it is
     one explicit rule here, easy to change when a source settles it.
     """
     if org_type is OrgType.FOUNDATION_TRUST and role in NON_EXECUTIVE_ROLES:
