@@ -3,6 +3,7 @@ follow credentials being accredited and revoked and policies being published, an
 ``eligibility.changed`` written exactly when an answer flips (no relay here: the outbox rows are
 what the test reads, written in the same transaction as the change)."""
 
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -442,3 +443,25 @@ async def test_an_expired_credential_closes_a_level_at_the_next_sweep(start_serv
         again = await eligibility_service.sweep_expired_credentials(svc.db, service_name=name)
         assert again.changes_published == 0
         assert len(await _changes(svc, person)) == 2
+
+
+def test_the_quick_yes_or_no_agrees_with_the_full_answer() -> None:
+    # Every combination of the fixture's credentials, for managers, others and the unknown.
+    pool = [
+        _held("COURSE-A", {"S-A"}),
+        _held("COURSE-AB", {"S-A", "S-B"}),
+        _held("EDI", {"S-EDI"}),
+        _held("APPRAISAL", set()),
+    ]
+    for size in range(len(pool) + 1):
+        for held in itertools.combinations(pool, size):
+            for manager in (True, False, None):
+                full = _evaluate(list(held), is_line_manager=manager)
+                quick = domain.meets_level(
+                    policy=POLICY,
+                    level=Level.SENIOR,
+                    covered_standards={s for c in held for s in c.standards},
+                    held_programmes={c.programme_code for c in held},
+                    is_line_manager=manager,
+                )
+                assert quick is full.eligible, (held, manager)

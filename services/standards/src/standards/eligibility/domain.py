@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -181,6 +182,31 @@ def current_credentials(
         for c in credentials
         if learning_domain.is_current(c.expires_at, revoked=c.revoked, now=as_of)
     ]
+
+
+def meets_level(
+    *,
+    policy: Policy,
+    level: Level,
+    covered_standards: AbstractSet[str],
+    held_programmes: AbstractSet[str],
+    is_line_manager: bool | None,
+) -> bool:
+    """Whether every requirement of ``level`` is met, without the evidence and the gaps.
+
+    The same rule as `evaluate` (its ``eligible``), reduced to a yes or no from the standards
+    and programmes of the person's current credentials: a bulk re-determination asks it first,
+    and builds the full answer only where one is kept or published.
+    """
+    for requirement in policy.for_level(level):
+        if not _applies(requirement, is_line_manager):
+            continue
+        if requirement.kind is _STANDARDS:
+            if not covered_standards.issuperset(requirement.standards):
+                return False
+        elif held_programmes.isdisjoint(requirement.programmes):
+            return False
+    return True
 
 
 def evaluate(

@@ -222,7 +222,20 @@ async def redetermine(
     for person_id in wanted:
         known = facts[person_id]
         current = domain.current_credentials(known.credentials, as_of=as_of)
+        covered = {standard for held in current for standard in held.standards}
+        programmes_held = {held.programme_code for held in current}
         for level, level_value in levels:
+            previous = stored.get((person_id, level_value))
+            # Nothing kept and not eligible is the default answer: nothing to store or publish,
+            # so the full answer (evidence, gaps, closing programmes) is not worth building.
+            if previous is None and not domain.meets_level(
+                policy=policy,
+                level=level,
+                covered_standards=covered,
+                held_programmes=programmes_held,
+                is_line_manager=known.is_line_manager,
+            ):
+                continue
             answer = domain.evaluate(
                 policy=policy,
                 level=level,
@@ -233,7 +246,6 @@ async def redetermine(
                 as_of=as_of,
                 already_current=True,
             )
-            previous = stored.get((person_id, level_value))
             if previous is None and not answer.eligible:
                 continue
             determination_id = previous.id if previous is not None else uuid.uuid4()

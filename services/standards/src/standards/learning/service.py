@@ -306,6 +306,8 @@ class _Accepted:
     completed_at: datetime
     accreditation_id: uuid.UUID | None = None
     record_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    # Worked out once per accredited row: the credential and its event both carry it.
+    expires_at: datetime | None = None
 
 
 def _readable_person_id(values: dict[str, Any]) -> str | None:
@@ -514,6 +516,10 @@ async def import_completions(
     for start in range(0, len(accredited), _IMPORT_CHUNK):
         chunk = accredited[start : start + _IMPORT_CHUNK]
         ids = [uuid.uuid4() for _ in chunk]
+        for item in chunk:
+            item.expires_at = domain.credential_expiry(
+                item.completed_at, item.programme.validity_months
+            )
         credentials.update(zip((a.record_id for a in chunk), ids, strict=True))
         await session.execute(
             _INSERT_CREDENTIALS,
@@ -526,10 +532,7 @@ async def import_completions(
                 "programme_codes": [a.programme.code for a in chunk],
                 "standards": [",".join(a.programme.standards) for a in chunk],
                 "levels": [",".join(level.value for level in a.programme.levels) for a in chunk],
-                "expires": [
-                    domain.credential_expiry(a.completed_at, a.programme.validity_months)
-                    for a in chunk
-                ],
+                "expires": [a.expires_at for a in chunk],
             },
         )
 
@@ -561,9 +564,7 @@ async def import_completions(
                         standards=list(item.programme.standards),
                         levels=list(item.programme.levels),
                         awarded_at=now,
-                        expires_at=domain.credential_expiry(
-                            item.completed_at, item.programme.validity_months
-                        ),
+                        expires_at=item.expires_at,
                         completed_at=item.completed_at,
                         provider_id=item.provider_id,
                     )
