@@ -40,9 +40,10 @@ from bench.common import (
     say,
 )
 
-# "Practical" for 100,000 rows: one request that finishes well within a generous proxy
-# timeout (5 minutes) on the development machine, with every row accounted for.
-GOAL_SECONDS_PER_100K = 300
+# No rate goal: the issue sets none, and no sourced figure of a real load window (how many rows
+# an ESR learning extract or a learning platform's export holds, and how fast it must load)
+# was found to derive one from. The measured rate is reported beside the raw COPY of the same
+# rows; what is asserted is correctness (every bad row reported, every good one stored).
 PROGRAMMES = ("NHS-EDI-MODULE", "NLA-MARY-SEACOLE", "NHS-INDUCTION", "NHS-APPRAISAL-SKILLS")
 ORGS = ("RR8", "RJ1", "RXF", "RAE")
 NATIONAL = "standards:read standards:write standards:admin national"
@@ -199,13 +200,15 @@ def run(*, rows: int = 100_000, seed: int = 1) -> Result:
             metric=f"Completions imported over HTTP, {rows:,} rows with 1% bad (rows/s)",
             measured=fmt_rate(imported["rows_per_second"]),
             goal=(
-                f"100,000 rows in ≤ {GOAL_SECONDS_PER_100K} s (≥ {100_000 // GOAL_SECONDS_PER_100K}"
-                "/s), every bad row reported, every good one stored"
+                "no rate goal (none set by the issue, no sourced load window); every bad row "
+                "reported, every good one stored"
             ),
             baseline=f"raw COPY of the good rows {fmt_rate(copied['rows_per_second'])}",
-            met=imported["rows_per_second"] * GOAL_SECONDS_PER_100K >= 100_000 and correct,
+            met=correct,
             note=(
-                f"{imported['seconds']} s for {imported['good_rows']:,} stored, "
+                f"{imported['seconds']} s for {imported['good_rows']:,} stored "
+                f"({imported['rows_per_second'] / copied['rows_per_second']:.1%} of the COPY "
+                "rate), "
                 f"{imported['bad_rows']:,} reported, {imported['credentials']:,} credentials; "
                 f"load average {result.load_at_start[0]} on {os.cpu_count()} CPUs at the start"
             ),
