@@ -6,9 +6,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from talent.conversations.domain import ConversationOutcome, Timeframe
 from talent.succession.domain import Level
-from talent.succession.schemas import IsoDate
+from talent.succession.schemas import SINGLE_LINE, IsoDate
 
-Note = Annotated[str, Field(min_length=1, max_length=4000)]
+# Notes may run over several lines; no other control character, and never NUL.
+Note = Annotated[
+    str, Field(min_length=1, max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")
+]
+Action = Annotated[str, Field(min_length=1, max_length=500, pattern=SINGLE_LINE)]
 
 
 class ConversationCreate(BaseModel):
@@ -19,7 +23,7 @@ class ConversationCreate(BaseModel):
     where_they_want_to_go: Note | None = Field(
         default=None, description="Private to person and manager"
     )
-    agreed_actions: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+    agreed_actions: list[Action] = Field(
         default_factory=list, max_length=20, description="Private to person and manager"
     )
     outcome_codes: list[ConversationOutcome] = Field(default_factory=list, max_length=6)
@@ -32,9 +36,7 @@ class ConversationPatch(BaseModel):
 
     where_they_are: Note | None = None
     where_they_want_to_go: Note | None = None
-    agreed_actions: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = Field(
-        default=None, max_length=20
-    )
+    agreed_actions: list[Action] | None = Field(default=None, max_length=20)
     outcome_codes: list[ConversationOutcome] | None = Field(default=None, max_length=6)
     target_level: Level | None = None
     timeframe: Timeframe | None = None

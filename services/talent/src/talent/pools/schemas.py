@@ -7,8 +7,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from talent.conversations.domain import ConversationOutcome
 from talent.pools.domain import MembershipStatus, PoolScope
 from talent.succession.domain import Level
+from talent.succession.schemas import SINGLE_LINE
 
-Code = Annotated[str, Field(min_length=1, max_length=60)]
+Code = Annotated[str, Field(min_length=1, max_length=60, pattern=SINGLE_LINE)]
 
 
 def _upper(value: str | None) -> str | None:
@@ -34,7 +35,12 @@ class PoolRules(BaseModel):
 class PoolCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=3, max_length=200, examples=["Aspiring directors, North East"])
+    name: str = Field(
+        min_length=3,
+        max_length=200,
+        pattern=SINGLE_LINE,
+        examples=["Aspiring directors, North East"],
+    )
     scope: PoolScope
     scope_code: Annotated[
         str | None, Field(default=None, pattern=r"^[A-Za-z0-9]{3,5}$"), AfterValidator(_upper)
@@ -85,7 +91,7 @@ class MembershipTransition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: MembershipStatus
-    reason: str | None = Field(default=None, min_length=3, max_length=500)
+    reason: str | None = Field(default=None, min_length=3, max_length=500, pattern=SINGLE_LINE)
 
 
 class MembershipChangeRead(BaseModel):

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from talent.reviews.domain import Rating, ReviewStatus
+from talent.succession.schemas import SINGLE_LINE
 
 Score = Annotated[int, Field(ge=1, le=3, strict=True)]
 
@@ -17,7 +18,12 @@ class ReviewCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     org_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{3,5}$"), AfterValidator(_upper)]
-    name: str = Field(min_length=3, max_length=200, examples=["Nursing leadership review 2026"])
+    name: str = Field(
+        min_length=3,
+        max_length=200,
+        pattern=SINGLE_LINE,
+        examples=["Nursing leadership review 2026"],
+    )
 
 
 class ReviewRead(BaseModel):
@@ -82,4 +88,4 @@ class MoveCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to_box: int = Field(ge=1, le=9, strict=True)
-    reason: str = Field(min_length=3, max_length=500)
+    reason: str = Field(min_length=3, max_length=500, pattern=SINGLE_LINE)

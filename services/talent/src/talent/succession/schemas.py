@@ -52,14 +52,18 @@ StrictBool = Annotated[bool, Field(strict=True)]
 OrgCode = Annotated[str, Field(pattern=ORG_CODE_PATTERN, examples=["RR8"]), AfterValidator(_upper)]
 PersonId = Annotated[str, Field(pattern=PERSON_ID_PATTERN, examples=["10234567"])]
 AwareDateTime = Annotated[datetime, BeforeValidator(_written_datetime), AfterValidator(_aware)]
-Reason = Annotated[str, Field(min_length=3, max_length=500)]
+# One line of text: PostgreSQL text cannot hold NUL, and no control character belongs here.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]+$"
+Reason = Annotated[str, Field(min_length=3, max_length=500, pattern=SINGLE_LINE)]
 
 
 class CriticalPostCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     org_code: OrgCode
-    role_title: str = Field(min_length=2, max_length=200, examples=["Director of Nursing"])
+    role_title: str = Field(
+        min_length=2, max_length=200, pattern=SINGLE_LINE, examples=["Director of Nursing"]
+    )
     level: Level
     board_post: StrictBool = Field(
         default=False, description="A board seat: fit and proper status counts for readiness"
@@ -73,7 +77,7 @@ class CriticalPostCreate(BaseModel):
 class CriticalPostPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    role_title: str | None = Field(default=None, min_length=2, max_length=200)
+    role_title: str | None = Field(default=None, min_length=2, max_length=200, pattern=SINGLE_LINE)
     incumbent_person_id: PersonId | None = None
     risk_of_loss: RiskLevel | None = None
     impact_of_loss: RiskLevel | None = None
