@@ -1,15 +1,17 @@
 """The appraisal reports: figures from the database, controlled by ``shared.disclosure``.
 
-Counts are taken over every organisation, then controlled, then filtered to the token's
-reach, so a figure is the same whoever asks and secondary suppression is decided with every
-member of a group in view.
+Counts are grouped and paged by code in SQL. A page's figures are controlled together with
+every other member of their groups (all the organisations of an ICB, all the ICBs of a
+region), whatever the token's reach, so a figure is the same whoever asks and on whichever
+page, and secondary suppression is decided with every member of a group in view.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, TypeVar
+from typing import Any, Literal
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import String, and_, func, or_, select, union, values
+from sqlalchemy import column as sql_column
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.appraisals.models import Appraisal
@@ -29,13 +31,12 @@ from shared.disclosure import DEFAULT_POLICY, ControlledCount, control_breakdown
 from shared.http.auth import Principal
 from shared.http.pagination import PageParams, paginate
 from shared.http.problems import Forbidden, NotFound
-from shared.reference.organisations import get_organisation, icb_of, region_of
+from shared.reference.organisations import all_organisations, get_organisation, icb_of, region_of
 
 COMPLETED = "completed"
 CANCELLED = "cancelled"
 OUTCOMES = ["exceeds", "meets", "partially_meets", "not_met"]
 NATIONAL = "national"
-RowT = TypeVar("RowT")
 
 
 def _parent(org_code: str, level: GroupLevel) -> str:
@@ -58,26 +59,27 @@ def _json(count: ControlledCount) -> int | str:
     return count.to_json()
 
 
-def _visible_groups(principal: Principal, level: GroupLevel, codes: Sequence[str]) -> list[str]:
-    """Rows the token may see: its own organisations, and the ICBs and regions they sit in.
+def _group_map(level: GroupLevel) -> list[tuple[str, str, str]]:
+    """(organisation, its group at ``level``, that group's parent) for every known organisation.
 
-    A group row is an aggregate over every member, controlled like the rest, so an
-    organisation sees its ICB and region beside its own figures (the point of benchmarking).
+    The reference data lives in code, not in the database, so it travels into the query as a
+    VALUES list (a few hundred rows) and the grouping itself happens in SQL.
     """
-    reach = principal.reach_filter()
-    if reach is None:
-        return sorted(codes)
-    if level is GroupLevel.ORGANISATION:
-        return sorted(code for code in codes if code in reach)
-    visible = {_group_code(code, level) for code in reach}
-    return sorted(code for code in codes if code in visible)
+    rows = []
+    for organisation in all_organisations():
+        group = _group_code(organisation.ods_code, level)
+        if group is not None:
+            rows.append((organisation.ods_code, group, _parent(group, level)))
+    return rows
 
 
-def _page_of(rows: Sequence[RowT], key: Callable[[RowT], str], page: PageParams) -> list[RowT]:
-    """The rows of one page, ordered by code: a report is worked out whole, then paged."""
-    after = None if page.after is None else str(page.after[0])
-    ordered = sorted(rows, key=key)
-    return [row for row in ordered if after is None or key(row) > after][: page.limit + 1]
+def _values(name: str, columns: Sequence[str], rows: list[tuple[str, ...]]) -> Any:
+    return values(*(sql_column(each, String) for each in columns), name=name).data(rows)
+
+
+def _by_code(expression: Any) -> Any:
+    # Byte order, as Python compares the codes in the cursor: no locale may reorder them.
+    return expression.collate("C")
 
 
 async def completion(
@@ -88,6 +90,12 @@ async def completion(
     level: GroupLevel,
     page: PageParams,
 ) -> list[CompletionRow]:
+    """One page of the completion report, counted and grouped in SQL.
+
+    Disclosure control needs every member of a group in view (secondary suppression within
+    each ICB or region), so the query returns the rows of the page and every sibling of theirs
+    under the same parent: the same figures as controlling the whole report, for a page's cost.
+    """
     # Due: everyone employed now (the people directory) and everyone with a live appraisal in
     # the cycle, each person counted once per organisation.
     population = union(
@@ -97,56 +105,114 @@ async def completion(
         select(Appraisal.person_id, Appraisal.org_code).where(
             Appraisal.cycle_year == cycle_year, Appraisal.status != CANCELLED
         ),
-    ).subquery()
-    due_by_org = dict(
-        (
-            await session.execute(
-                select(population.c.org_code, func.count()).group_by(population.c.org_code)
+    ).subquery("population")
+    # Everyone with a completed appraisal is also in the population (a completed appraisal is
+    # a live one), so counting the matches below counts them once per organisation.
+    completed_people = (
+        select(Appraisal.person_id, Appraisal.org_code)
+        .where(Appraisal.cycle_year == cycle_year, Appraisal.status == COMPLETED)
+        .distinct()
+        .subquery("completed_people")
+    )
+    per_org = (
+        select(
+            population.c.org_code.label("org_code"),
+            func.count().label("due"),
+            func.count(completed_people.c.person_id).label("completed"),
+        )
+        .select_from(
+            population.outerjoin(
+                completed_people,
+                and_(
+                    completed_people.c.person_id == population.c.person_id,
+                    completed_people.c.org_code == population.c.org_code,
+                ),
             )
-        ).all()
+        )
+        .group_by(population.c.org_code)
+        .subquery("per_org")
     )
-    completed_by_org = dict(
-        (
-            await session.execute(
-                select(Appraisal.org_code, func.count(func.distinct(Appraisal.person_id)))
-                .where(Appraisal.cycle_year == cycle_year, Appraisal.status == COMPLETED)
-                .group_by(Appraisal.org_code)
+    groups = _values("org_groups", ("org_code", "group_code", "parent_code"), _group_map(level))
+    if level is GroupLevel.ORGANISATION:
+        # An organisation missing from the reference data still has its own row, under the
+        # national parent, as before grouping moved into SQL.
+        source = per_org.outerjoin(groups, groups.c.org_code == per_org.c.org_code)
+        code = per_org.c.org_code
+        parent = func.coalesce(groups.c.parent_code, NATIONAL)
+    else:
+        source = per_org.join(groups, groups.c.org_code == per_org.c.org_code)
+        code = groups.c.group_code
+        parent = groups.c.parent_code
+    grouped = (
+        select(
+            code.label("code"),
+            parent.label("parent_code"),
+            func.sum(per_org.c.due).label("due"),
+            func.sum(per_org.c.completed).label("completed"),
+        )
+        .select_from(source)
+        .group_by(code, parent)
+        .cte("grouped")
+    )
+    page_codes = select(grouped.c.code, grouped.c.parent_code)
+    if page.after is not None:
+        page_codes = page_codes.where(_by_code(grouped.c.code) > str(page.after[0]))
+    if (visible := _visible_filter(principal, level)) is not None:
+        page_codes = page_codes.where(grouped.c.code.in_(sorted(visible)))
+    page_cte = page_codes.order_by(_by_code(grouped.c.code)).limit(page.limit + 1).cte("page_codes")
+    result = (
+        await session.execute(
+            select(
+                grouped.c.code,
+                grouped.c.parent_code,
+                grouped.c.due,
+                grouped.c.completed,
+                grouped.c.code.in_(select(page_cte.c.code)).label("in_page"),
             )
-        ).all()
-    )
-    due: dict[str, int] = {}
-    completed: dict[str, int] = {}
-    for org_code, count in due_by_org.items():
-        group = _group_code(org_code, level)
-        if group is None:  # unknown to the reference data, or a region asked as an ICB
-            continue
-        due[group] = due.get(group, 0) + count
-        completed[group] = completed.get(group, 0) + completed_by_org.get(org_code, 0)
-    controlled_due = domain.control_within_groups(
-        due, lambda code: _parent(code, level), DEFAULT_POLICY
-    )
+            .where(grouped.c.parent_code.in_(select(page_cte.c.parent_code)))
+            .order_by(_by_code(grouped.c.code))
+        )
+    ).all()
+    parents = {row.code: row.parent_code for row in result}
+    due = {row.code: int(row.due) for row in result}
+    completed = {row.code: int(row.completed) for row in result}
+    controlled_due = domain.control_within_groups(due, parents.__getitem__, DEFAULT_POLICY)
     controlled_completed = domain.control_within_groups(
-        completed, lambda code: _parent(code, level), DEFAULT_POLICY
+        completed, parents.__getitem__, DEFAULT_POLICY
     )
     rows = []
-    for code in _visible_groups(principal, level, list(due)):
-        organisation = get_organisation(code)
-        parent = _parent(code, level)
+    for row in result:
+        if not row.in_page:
+            continue
+        organisation = get_organisation(row.code)
         rows.append(
             CompletionRow(
                 cycle_year=cycle_year,
-                code=code,
-                name=organisation.name if organisation else code,
+                code=row.code,
+                name=organisation.name if organisation else row.code,
                 level=level,
-                parent_code=None if parent == NATIONAL else parent,
-                due=_json(controlled_due[code]),
-                completed=_json(controlled_completed[code]),
+                parent_code=None if row.parent_code == NATIONAL else row.parent_code,
+                due=_json(controlled_due[row.code]),
+                completed=_json(controlled_completed[row.code]),
                 completion_rate=control_rate(
-                    controlled_completed[code], controlled_due[code]
+                    controlled_completed[row.code], controlled_due[row.code]
                 ).to_json(),
             )
         )
-    return _page_of(rows, lambda row: row.code, page)
+    return rows
+
+
+def _visible_filter(principal: Principal, level: GroupLevel) -> frozenset[str] | None:
+    """The group codes the token may see at ``level``, or None for all: its own
+    organisations, and the ICBs and regions they sit in.
+
+    A group row is an aggregate over every member, controlled like the rest, so an
+    organisation sees its ICB and region beside its own figures (the point of benchmarking).
+    """
+    reach = principal.reach_filter()
+    if reach is None or level is GroupLevel.ORGANISATION:
+        return reach
+    return frozenset(group for code in reach if (group := _group_code(code, level)) is not None)
 
 
 async def overdue_for_manager(
@@ -218,38 +284,86 @@ async def outcome_distribution(
     outcome: OutcomeKind,
     page: PageParams,
 ) -> list[OrganisationDistribution]:
+    """One page of organisations, by code, each beside its region.
+
+    Counts per organisation and outcome, and the regions' totals, are summed in SQL for the
+    organisations of the page and their regions only; an organisation's figures depend on
+    nothing else, so a page is the same as the matching slice of the whole report.
+    """
     column = (
         Appraisal.performance_outcome
         if outcome is OutcomeKind.PERFORMANCE
         else Appraisal.behaviour_outcome
     )
-    rows = (
+    regions = _values(
+        "org_regions",
+        ("org_code", "region_code"),
+        [
+            (organisation.ods_code, region)
+            for organisation in all_organisations()
+            if (region := region_of(organisation.ods_code)) is not None
+        ],
+    )
+    counts = (
+        select(
+            Appraisal.org_code.label("org_code"),
+            column.label("outcome"),
+            func.count().label("count"),
+        )
+        .where(
+            Appraisal.cycle_year == cycle_year,
+            Appraisal.status == COMPLETED,
+            column.in_(OUTCOMES),
+        )
+        .group_by(Appraisal.org_code, column)
+        .cte("outcome_counts")
+    )
+    in_region = (
+        select(counts.c.org_code, counts.c.outcome, counts.c.count, regions.c.region_code)
+        .join(regions, regions.c.org_code == counts.c.org_code)
+        .cte("in_region")
+    )
+    page_orgs = select(in_region.c.org_code, in_region.c.region_code).group_by(
+        in_region.c.org_code, in_region.c.region_code
+    )
+    if page.after is not None:
+        page_orgs = page_orgs.where(_by_code(in_region.c.org_code) > str(page.after[0]))
+    if (reach := principal.reach_filter()) is not None:
+        page_orgs = page_orgs.where(in_region.c.org_code.in_(sorted(reach)))
+    page_cte = (
+        page_orgs.order_by(_by_code(in_region.c.org_code)).limit(page.limit + 1).cte("page_orgs")
+    )
+    own_rows = (
         await session.execute(
-            select(Appraisal.org_code, column, func.count())
-            .where(
-                Appraisal.cycle_year == cycle_year,
-                Appraisal.status == COMPLETED,
-                column.in_(OUTCOMES),
+            select(
+                in_region.c.org_code,
+                in_region.c.region_code,
+                in_region.c.outcome,
+                in_region.c.count,
+            ).where(in_region.c.org_code.in_(select(page_cte.c.org_code)))
+        )
+    ).all()
+    region_rows = (
+        await session.execute(
+            select(
+                in_region.c.region_code,
+                in_region.c.outcome,
+                func.sum(in_region.c.count).label("count"),
             )
-            .group_by(Appraisal.org_code, column)
+            .where(in_region.c.region_code.in_(select(page_cte.c.region_code)))
+            .group_by(in_region.c.region_code, in_region.c.outcome)
         )
     ).all()
     by_org: dict[str, dict[str, int]] = {}
-    for org_code, value, count in rows:
-        by_org.setdefault(org_code, dict.fromkeys(OUTCOMES, 0))[value] = count
+    for org_code, _, value, count in own_rows:
+        by_org.setdefault(org_code, dict.fromkeys(OUTCOMES, 0))[value] = int(count)
     by_region: dict[str, dict[str, int]] = {}
-    for org_code, counts in by_org.items():
-        region = region_of(org_code)
-        if region is None:
-            continue
-        totals = by_region.setdefault(region, dict.fromkeys(OUTCOMES, 0))
-        for value, count in counts.items():
-            totals[value] += count
-    reach = principal.reach_filter()
+    for region, value, count in region_rows:
+        by_region.setdefault(region, dict.fromkeys(OUTCOMES, 0))[value] = int(count)
     organisations = []
     for org_code in sorted(by_org):
         region = region_of(org_code)
-        if region is None or (reach is not None and org_code not in reach):
+        if region is None:  # joined to its region above; kept for the type checker
             continue
         own = by_org[org_code]
         rest = [by_region[region][value] - own[value] for value in OUTCOMES]
@@ -278,4 +392,4 @@ async def outcome_distribution(
                 ),
             )
         )
-    return _page_of(organisations, lambda row: row.org_code, page)
+    return organisations
