@@ -55,7 +55,12 @@ async def last_completed_on(
             .group_by(Appraisal.person_id)
         )
     ).all()
-    return {person_id: completed.astimezone(UTC).date() for person_id, completed in rows}
+    # The filter on completed_at already leaves out NULLs; the check says so to the type checker.
+    return {
+        person_id: completed.astimezone(UTC).date()
+        for person_id, completed in rows
+        if completed is not None
+    }
 
 
 async def pay_progression(

@@ -73,7 +73,7 @@ def _group_map(level: GroupLevel) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _values(name: str, columns: Sequence[str], rows: list[tuple[str, ...]]) -> Any:
+def _values(name: str, columns: Sequence[str], rows: Sequence[tuple[str, ...]]) -> Any:
     return values(*(sql_column(each, String) for each in columns), name=name).data(rows)
 
 
