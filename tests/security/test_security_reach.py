@@ -301,6 +301,10 @@ async def seed_appraisal(appraisal: RunningService, seeds: Seeds) -> None:
             appraisal.client, board["id"], SEEDER, category="peer"
         )
         records.add("request_id", feedback["id"])
+        reminder = await flows.remind_feedback_rater(
+            appraisal.client, board["id"], feedback["id"], SEEDER
+        )
+        records.markers.add(reminder["id"])
         shown = await appraisal.client.get(f"/v1/appraisals/{board['id']}", headers=SEEDER)
         moved = await appraisal.client.post(
             f"/v1/appraisals/{board['id']}/transitions",

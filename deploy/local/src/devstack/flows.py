@@ -853,3 +853,17 @@ async def talent_profile_appraisal(talent_db: Any, person_id: str, org_code: str
                 completed_at=datetime.now(UTC),
             )
         )
+
+
+async def remind_feedback_rater(
+    appraisal: httpx.AsyncClient, appraisal_id: str, request_id: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    """Record that a feedback rater was reminded (the appraisal service sends nothing itself)."""
+    reminder: dict[str, Any] = _ok(
+        await appraisal.post(
+            f"/v1/appraisals/{appraisal_id}/feedback-requests/{request_id}/reminders",
+            headers=headers,
+        ),
+        201,
+    ).json()
+    return reminder
