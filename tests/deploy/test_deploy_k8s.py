@@ -114,6 +114,10 @@ def selects(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+# Secrets a service needs beyond the database URL and the JWT secret every service has.
+SERVICE_SECRETS = {"standards": ("CREDENTIAL_SIGNING_KEY",)}
+
+
 def container_env(
     container: Mapping[str, Any], rendered: Mapping[tuple[str, str], Any]
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -213,7 +217,9 @@ def test_deploy_k8s_environment_is_a_valid_production_configuration(
         missing = (DEPLOYMENT_SETTINGS | no_default) - set(env)
         assert not missing, f"{name} lacks {sorted(missing)}"
         # Credentials come from the service's own Secret, never from a ConfigMap.
-        assert set(secrets) == {"DATABASE_URL", "JWT_SECRET"}, name
+        assert set(secrets) == {"DATABASE_URL", "JWT_SECRET", *SERVICE_SECRETS.get(service, ())}, (
+            name
+        )
         assert set(secrets.values()) == {f"{service}-secrets"}, name
 
         settings = load_settings(cls, env, monkeypatch)  # raises if production would refuse

@@ -367,7 +367,13 @@ def test_production_refuses_to_start_without_a_signing_key() -> None:
         )
         .decode()
     )
-    configured = Settings(**production, credential_signing_key=pem)
+    with pytest.raises(ValidationError, match="PUBLIC_BASE_URL"):
+        Settings(**production, credential_signing_key=pem)  # credential ids on localhost
+    configured = Settings(
+        **production,
+        credential_signing_key=pem,
+        public_base_url="https://standards.leadership.nhs.example",
+    )
     from standards.credentials import signing
 
     key = signing.issuer_key(configured)

@@ -36,6 +36,13 @@ class Settings(ServiceSettings):
                 "production needs CREDENTIAL_SIGNING_KEY: credentials signed with the "
                 "development key prove nothing"
             )
+        if self.environment is Environment.PRODUCTION and not self.public_base_url.startswith(
+            "https://"
+        ):
+            raise ValueError(
+                "production needs PUBLIC_BASE_URL on https: issued credentials name their issuer, "
+                "status list and own id by it, and verifiers fetch them from there"
+            )
         return self
 
 
