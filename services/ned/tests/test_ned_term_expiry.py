@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from devstack import flows
-from devstack.testing import auth
+from devstack.testing import auth, eventually
 from ned.appointments import service as appointment_service
 from ned.jobs import run_step_once
 from shared.tables import outbox
@@ -193,3 +193,21 @@ async def test_a_run_ends_only_the_terms_within_the_tokens_reach(start_service) 
         )
         assert own.json()["appointment_ids"] == [expired["id"]]
         assert len(await events_of(ned, TERM_ENDED)) == 1
+
+
+async def test_the_worker_ends_expired_terms_on_its_own(start_service) -> None:
+    """The job is registered with the worker: a worker started on the same database ends the
+    expired term at its first tick, with nobody calling the API."""
+    async with start_service("ned") as ned:
+        expired, running = await two_terms(ned)
+        async with start_service("ned", run_workers=True, database_url=ned.database_url):
+
+            async def ended() -> bool:
+                current = await ned.client.get(f"/v1/appointments/{expired['id']}", headers=NHSE)
+                return bool(current.json()["status"] == "ended")
+
+            await eventually(ended, timeout=30)
+        (event,) = await events_of(ned, TERM_ENDED)
+        assert (event["appointment_id"], event["reason_code"]) == (expired["id"], "term_expired")
+        still = await ned.client.get(f"/v1/appointments/{running['id']}", headers=NHSE)
+        assert still.json()["status"] == "active"
