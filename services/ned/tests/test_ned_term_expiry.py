@@ -44,8 +44,9 @@ async def active_term(ned: Any, org_code: str, start: date, end: date) -> dict[s
     )
     await flows.pass_appointment_fppt(ned.client, appointment, NHSE)
     current = await ned.client.get(f"/v1/appointments/{appointment['id']}", headers=NHSE)
-    assert current.json()["status"] == "active"
-    return current.json()
+    result: dict[str, Any] = current.json()
+    assert result["status"] == "active"
+    return result
 
 
 async def two_terms(ned: Any) -> tuple[dict[str, Any], dict[str, Any]]:
