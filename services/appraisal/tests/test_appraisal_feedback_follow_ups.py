@@ -1,5 +1,6 @@
 """Withdrawing feedback requests and recording reminders, over HTTP."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -212,6 +213,55 @@ async def test_reminders_are_recorded_up_to_the_limit_and_send_nothing(start_ser
             headers=WRITER,
         )
         assert unknown.status_code == 404
+
+
+async def test_the_reminder_limit_holds_when_reminders_arrive_together(
+    start_service: Any,
+) -> None:
+    async with start_service("appraisal") as svc:
+        client = svc.client
+        appraisal_id = await open_board_appraisal(client, "430001")
+        request = await ask(client, appraisal_id, "431001")
+        url = f"/v1/appraisals/{appraisal_id}/feedback-requests/{request['id']}/reminders"
+        for _ in range(domain.MAX_REMINDERS_PER_REQUEST - 1):
+            assert (await client.post(url, headers=WRITER)).status_code == 201
+        racing = await asyncio.gather(*(client.post(url, headers=WRITER) for _ in range(4)))
+        assert sorted(r.status_code for r in racing) == [201, 409, 409, 409]
+        listed = await client.get(url, headers=READER)
+        assert len(listed.json()["items"]) == domain.MAX_REMINDERS_PER_REQUEST
+
+
+async def test_a_cancelled_appraisals_feedback_can_no_longer_be_withdrawn_or_reminded(
+    start_service: Any,
+) -> None:
+    async with start_service("appraisal") as svc:
+        client = svc.client
+        created = await client.post(
+            "/v1/appraisals",
+            json={
+                "person_id": "440001",
+                "org_code": LEEDS,
+                "appraiser_id": "700001",
+                "cycle_year": 2026,
+            },
+            headers=WRITER,
+        )
+        assert created.status_code == 201, created.text
+        appraisal_id = created.json()["id"]
+        request = await ask(client, appraisal_id, "441001")
+        url = f"/v1/appraisals/{appraisal_id}/feedback-requests/{request['id']}"
+        etag = (await client.get(url, headers=READER)).headers["ETag"]
+        cancelled = await client.post(
+            f"/v1/appraisals/{appraisal_id}/transitions",
+            json={"to": "cancelled", "cancel_reason": "duplicate"},
+            headers={**WRITER, "If-Match": created.headers["ETag"]},
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        closed = await withdraw(client, appraisal_id, request["id"], etag)
+        assert closed.status_code == 409
+        assert closed.json()["status_now"] == "cancelled"
+        reminded = await client.post(f"{url}/reminders", headers=WRITER)
+        assert reminded.status_code == 409
 
 
 def test_reminder_rules() -> None:
