@@ -63,7 +63,7 @@ async def create_pool(
     name: str,
     scope: PoolScope,
     scope_code: str | None,
-    rules: dict,
+    rules: dict[str, Any],
     created_by: str,
 ) -> TalentPool:
     pool = TalentPool(
@@ -99,6 +99,7 @@ async def list_pools(
 
 
 async def _facts(session: AsyncSession, people: Select[Any]) -> list[PersonFacts]:
+    row: Any  # one row type per query below
     rows = (await session.execute(people)).all()
     if not rows:
         return []

@@ -20,10 +20,10 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
@@ -109,7 +109,7 @@ async def list_replays(session: AsyncSession, *, page: PageParams) -> Sequence[R
 # The consumers' watch uses the table, never the mapped class: ORM statements configure every
 # mapper of the process, and in a process that runs several services (the development stack)
 # that may happen while another service is still importing its models.
-_replays = ReplayRequest.__table__
+_replays = cast(Table, ReplayRequest.__table__)
 
 
 async def open_replay(db: Database, group_id: str) -> tuple[uuid.UUID, str] | None:

@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, select, text, update
+from sqlalchemy import Table, and_, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -61,12 +61,12 @@ from talent.succession.models import (
 
 SERVICE_NAME = "talent"
 
-_candidates = SuccessionCandidate.__table__
-_plans = SuccessionPlan.__table__
-_eligibility = ProfileEligibility.__table__
-_appraisals = ProfileAppraisal.__table__
-_fppt = ProfileFitAndProper.__table__
-_credentials = ProfileCredential.__table__
+_candidates = cast(Table, SuccessionCandidate.__table__)
+_plans = cast(Table, SuccessionPlan.__table__)
+_eligibility = cast(Table, ProfileEligibility.__table__)
+_appraisals = cast(Table, ProfileAppraisal.__table__)
+_fppt = cast(Table, ProfileFitAndProper.__table__)
+_credentials = cast(Table, ProfileCredential.__table__)
 
 # Parsed policies by version: a stored version never changes, so parsing once is enough.
 _POLICY_CACHE: dict[str, ReadinessPolicy] = {}
@@ -107,6 +107,7 @@ async def replay_in_progress(session: AsyncSession) -> bool:
 async def load_evidence(session: AsyncSession, people: Any) -> dict[str, Evidence]:
     """The evidence of every person in ``people`` (a subquery of person ids, or a list)."""
     person_in = _in(people)
+    row: Any  # one row type per query below
     revoked: dict[str, set[str]] = defaultdict(set)
     for row in await session.execute(
         select(_credentials.c.person_id, _credentials.c.credential_id).where(
@@ -648,7 +649,7 @@ async def remove_candidate(
     session: AsyncSession, *, candidate: SuccessionCandidate, expected_version: int
 ) -> bool:
     result = await session.execute(
-        SuccessionCandidate.__table__.delete().where(
+        _candidates.delete().where(
             and_(
                 _candidates.c.id == candidate.id,
                 _candidates.c.version == expected_version,
