@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, func, select, text, update
+from sqlalchemy import Table, Text, and_, exists, func, select, text, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -209,6 +210,23 @@ class RecomputeReport:
     events: list[Event] = field(default_factory=list)
 
 
+def _jsonb_order(value: Any) -> Any:
+    if isinstance(value, dict):
+        # PostgreSQL keeps a jsonb object's keys shortest first, then in byte order.
+        keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+        return {k: _jsonb_order(value[k]) for k in keys}
+    if isinstance(value, list):
+        return [_jsonb_order(item) for item in value]
+    return value
+
+
+def _jsonb_text(value: Any) -> str:
+    """``value`` as PostgreSQL prints it back from a jsonb column, so a stored explanation is
+    compared as text instead of being decoded. A difference in form would only cost a rewrite
+    of an unchanged row, never a wrong answer or an event (events follow readiness alone)."""
+    return json.dumps(_jsonb_order(value), ensure_ascii=False)
+
+
 # One statement for every changed candidate, whatever their number: the new values travel as
 # arrays and are joined back by id (an executemany would cost a round trip per row).
 _UPDATE_CANDIDATES = text(
@@ -259,7 +277,8 @@ async def recompute(
                 _candidates.c.computed_readiness,
                 _candidates.c.readiness,
                 _candidates.c.announced_readiness,
-                _candidates.c.explanation,
+                # As text: decoding 10,000 stored explanations cost more than judging them.
+                cast_(_candidates.c.explanation, Text).label("explanation_text"),
                 _candidates.c.policy_version,
                 _candidates.c.override_readiness,
                 _candidates.c.override_expires_at,
@@ -294,7 +313,7 @@ async def recompute(
             override_expires_at=row.override_expires_at,
             now=now,
         )
-        explanation = result.explanation()
+        explanation = _jsonb_text(result.explanation())
         announced = row.announced_readiness
         if announce and effective.value != announced:
             events.append(
@@ -319,7 +338,7 @@ async def recompute(
             row.computed_readiness == result.readiness.value
             and row.readiness == effective.value
             and row.announced_readiness == announced
-            and row.explanation == explanation
+            and row.explanation_text == explanation
             and row.policy_version == policy.version
         )
         if unchanged:
@@ -333,7 +352,7 @@ async def recompute(
                 result.readiness.value,
                 effective.value,
                 announced,
-                json.dumps(explanation),
+                explanation,
                 policy.version,
             )
         )
