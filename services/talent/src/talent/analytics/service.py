@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, SmallInteger, and_, delete, exists, func, insert, literal, select
@@ -196,26 +197,39 @@ def _grouped_counts(cycle_year: int, org_codes: Iterable[str] | None) -> Any:
     return stmt
 
 
+_DIMENSIONS = (Dimension.ETHNICITY, Dimension.DISABILITY, Dimension.SEX)
+_OUTCOMES = tuple(Outcome)
+_OUTCOME_COLUMNS = tuple(outcome.value for outcome in Outcome)
+
+
+@lru_cache(maxsize=8192)
+def _groups_of(ethnic: str | None, disability: str | None, sex: str | None) -> tuple[str, ...]:
+    # A region has a few thousand cells but only a few hundred combinations of codes.
+    return (
+        domain.wres_group(ethnic or None),
+        domain.disability_group(disability or None),
+        domain.sex_group(sex or None),
+    )
+
+
 def _add_row(result: Tally, row: Any) -> None:
-    values = {
-        Dimension.ETHNICITY: row["ethnic_category"] or None,
-        Dimension.DISABILITY: row["disability"] or None,
-        Dimension.SEX: row["sex"] or None,
-    }
+    groups = _groups_of(row["ethnic_category"], row["disability"], row["sex"])
     staff = int(row["staff"])
     result.staff_total += staff
     result.managers += int(row["managers"])
     result.compliant_managers += int(row["compliant"])
     result.appraised += int(row["appraised"])
-    by_org = result.staff_by_org.setdefault(
-        row["org_code"], {d: dict.fromkeys(GROUPS[d], 0) for d in Dimension}
-    )
-    for dimension, value in values.items():
-        group = domain.group_of(dimension, value)
+    by_org = result.staff_by_org.get(row["org_code"])
+    if by_org is None:
+        by_org = {d: dict.fromkeys(GROUPS[d], 0) for d in Dimension}
+        result.staff_by_org[row["org_code"]] = by_org
+    counts = [int(row[column]) for column in _OUTCOME_COLUMNS]
+    outcomes = result.outcomes
+    for dimension, group in zip(_DIMENSIONS, groups, strict=True):
         result.staff[dimension][group] += staff
         by_org[dimension][group] += staff
-        for outcome in Outcome:
-            result.outcomes[outcome][dimension][group] += int(row[outcome.value])
+        for outcome, count in zip(_OUTCOMES, counts, strict=True):
+            outcomes[outcome][dimension][group] += count
 
 
 async def tally(session: AsyncSession, org_codes: Iterable[str], cycle_year: int) -> Tally:
