@@ -366,9 +366,7 @@ async def seed_ned(ned: RunningService, seeds: Seeds) -> None:
         appointing = SEEDER if code == LEEDS.code else auth(ALL_SCOPES, org=code)
         seat = await flows.ned_seat(ned.client, code, SEEDER)
         records.add("seat_id", seat["id"])
-        appointment = await flows.ned_appointment(
-            ned.client, code, seat["id"], person, appointing
-        )
+        appointment = await flows.ned_appointment(ned.client, code, seat["id"], person, appointing)
         await flows.pass_appointment_fppt(ned.client, appointment, appointing)
         records.add("appointment_id", appointment["id"])
         extension = await ned.client.post(

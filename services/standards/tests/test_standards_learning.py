@@ -88,14 +88,17 @@ async def test_accreditation_decisions_are_logged_checked_and_published(start_se
         assert all(row["topic"] == "leadership.standards" for row in events)
         assert events[1]["subject"] == f"providers/{provider_id}"
         # At least these facts (the catalogue lets producers add fields).
-        assert events[1]["payload"].items() >= {
-            "provider_id": provider_id,
-            "programme_code": "NLA-MARY-SEACOLE",
-            "status": "suspended",
-            "valid_from": "2026-03-01",
-            "valid_to": "2026-05-31",
-            "accreditation_id": suspended["id"],
-        }.items()
+        assert (
+            events[1]["payload"].items()
+            >= {
+                "provider_id": provider_id,
+                "programme_code": "NLA-MARY-SEACOLE",
+                "status": "suspended",
+                "valid_from": "2026-03-01",
+                "valid_to": "2026-05-31",
+                "accreditation_id": suspended["id"],
+            }.items()
+        )
 
         provider = (
             await svc.client.get(f"/v1/providers/{provider_id}", headers=auth(ADMIN))
