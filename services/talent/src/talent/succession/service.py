@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -386,6 +386,20 @@ async def recompute(
 async def recompute_for_person(session: AsyncSession, person_id: str) -> RecomputeReport:
     """After the profile of ``person_id`` changed: every candidacy of theirs, every plan."""
     return await recompute(session, where=_candidates.c.person_id == person_id)
+
+
+async def recompute_for_people(session: AsyncSession, person_ids: Iterable[str]) -> RecomputeReport:
+    """After the profiles of ``person_ids`` changed (a run of consumed events): one recompute
+    of all their candidacies. Most people whose profile changes are nobody's candidate, so a
+    single indexed look-up decides first whether there is anything to judge at all."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return RecomputeReport()
+    await session.flush()
+    any_candidate = await session.scalar(select(exists().where(_candidates.c.person_id.in_(ids))))
+    if not any_candidate:
+        return RecomputeReport()
+    return await recompute(session, where=_candidates.c.person_id.in_(ids))
 
 
 async def refresh_bench(
