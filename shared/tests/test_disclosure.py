@@ -12,6 +12,7 @@ from shared.disclosure import (
     ControlledCount,
     ControlledValue,
     DisclosurePolicy,
+    control_breakdown,
     control_count,
     control_rate,
     control_statistic,
@@ -367,9 +368,7 @@ def test_property_secondary_cell_is_the_smallest_shown(table: dict[str, int]) ->
         assert table[chosen] == min(shown_nonzero)
 
 
-# --- control_breakdown: nothing from 1 to 7 can be recovered by subtraction ------------------------
-
-from shared.disclosure import control_breakdown  # noqa: E402
+# --- control_breakdown: nothing from 1 to 7 can be recovered by subtraction -------------------
 
 
 def _possible_true_counts(
