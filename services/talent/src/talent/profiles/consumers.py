@@ -41,7 +41,8 @@ TOPICS = [service_topic("standards"), service_topic("appraisal"), service_topic(
 
 async def _rejudge(session: AsyncSession, outcome: EventOutcome, person_id: str) -> None:
     if outcome is EventOutcome.APPLIED:
-        await succession_service.recompute_for_person(session, person_id)
+        # Like recompute_for_person, but cheap for the many who are nobody's candidate.
+        await succession_service.recompute_for_people(session, [person_id])
 
 
 async def _rejudge_many(session: AsyncSession, person_ids: set[str]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text, tuple_
+from sqlalchemy import Table, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -388,24 +388,29 @@ class _RunNotes:
                 self.org_codes[person_id] = org_code
 
 
+# Created if missing, then locked, in person_id order: two transactions sharing profiles queue
+# instead of deadlocking. The SELECT cannot see the rows its own INSERT adds (one snapshot), but
+# those are already held by this transaction until it ends.
+_CREATE_AND_LOCK_PROFILES = text(
+    """
+    WITH created AS (
+        INSERT INTO talent_profiles (person_id, version)
+        SELECT person_id, 0 FROM unnest(CAST(:ids AS text[])) AS person_id ORDER BY person_id
+        ON CONFLICT (person_id) DO NOTHING
+    )
+    SELECT person_id FROM talent_profiles
+    WHERE person_id = ANY(CAST(:ids AS text[]))
+    ORDER BY person_id
+    FOR UPDATE
+    """
+)
+
+
 async def _lock_profiles(session: AsyncSession, person_ids: set[str]) -> None:
     # Pending ORM changes (an earlier run of this transaction applied one by one) first, so the
     # reads below see them.
     await session.flush()
-    ordered = sorted(person_ids)
-    # Created and locked in person_id order: two transactions sharing profiles queue instead
-    # of deadlocking.
-    await session.execute(
-        pg_insert(TalentProfile)
-        .values([{"person_id": person_id, "version": 0} for person_id in ordered])
-        .on_conflict_do_nothing(index_elements=[TalentProfile.person_id])
-    )
-    await session.execute(
-        select(TalentProfile.person_id)
-        .where(TalentProfile.person_id.in_(ordered))
-        .order_by(TalentProfile.person_id)
-        .with_for_update()
-    )
+    await session.execute(_CREATE_AND_LOCK_PROFILES, {"ids": sorted(person_ids)})
 
 
 def _table(model: type[Base]) -> Table:
@@ -440,26 +445,49 @@ def _blank(model: type[Base], **values: Any) -> Row:
     return row
 
 
-async def _upsert(session: AsyncSession, model: type[Base], rows: list[Row]) -> None:
-    if not rows:
-        return
-    table = _table(model)
-    primary = [column.name for column in table.primary_key.columns]
-    statement = pg_insert(table).values(rows)
-    await session.execute(
-        statement.on_conflict_do_update(
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert_statement(table: Table) -> Any:
+    # Built once per table: the same statement object executed with a list of rows runs as one
+    # executemany, compiled once, instead of a multi-row VALUES compiled anew for every run.
+    statement = _UPSERTS.get(table.name)
+    if statement is None:
+        primary = [column.name for column in table.primary_key.columns]
+        insert_rows = pg_insert(table)
+        statement = insert_rows.on_conflict_do_update(
             index_elements=primary,
             set_={
-                column.name: statement.excluded[column.name]
+                column.name: insert_rows.excluded[column.name]
                 for column in table.columns
                 if column.name not in primary
             },
         )
-    )
+        _UPSERTS[table.name] = statement
+    return statement
 
 
-_BUMP_PROFILES = text(
+async def _upsert(session: AsyncSession, model: type[Base], rows: list[Row]) -> None:
+    """Write whole rows: inserted when new, every column replaced when already there."""
+    if not rows:
+        return
+    await session.execute(_upsert_statement(_table(model)), rows)
+
+
+# The run's audit rows, in event order, and one version bump per profile an event changed.
+_NOTE_RUN = text(
     """
+    WITH noted AS (
+        INSERT INTO profile_events
+            (person_id, event_id, event_source, event_type, event_time, outcome)
+        SELECT person_id, event_id, event_source, event_type, event_time, outcome
+        FROM unnest(
+            CAST(:person_ids AS text[]), CAST(:event_ids AS text[]), CAST(:sources AS text[]),
+            CAST(:types AS text[]), CAST(:times AS timestamptz[]), CAST(:outcomes AS text[])
+        ) WITH ORDINALITY
+            AS e(person_id, event_id, event_source, event_type, event_time, outcome, position)
+        ORDER BY position
+    )
     UPDATE talent_profiles AS p
     SET version = p.version + u.applied, updated_at = :now,
         org_code = COALESCE(u.org_code, p.org_code)
@@ -471,18 +499,23 @@ _BUMP_PROFILES = text(
 
 
 async def _finish_run(session: AsyncSession, notes: _RunNotes) -> set[str]:
-    await session.execute(insert(_table(ProfileEvent)).values(notes.events))
-    if notes.applied:
-        ids = sorted(notes.applied)
-        await session.execute(
-            _BUMP_PROFILES,
-            {
-                "ids": ids,
-                "applied": [notes.applied[i] for i in ids],
-                "org_codes": [notes.org_codes.get(i) for i in ids],
-                "now": datetime.now(UTC),
-            },
-        )
+    ids = sorted(notes.applied)
+    events = notes.events
+    await session.execute(
+        _NOTE_RUN,
+        {
+            "person_ids": [e["person_id"] for e in events],
+            "event_ids": [e["event_id"] for e in events],
+            "sources": [e["event_source"] for e in events],
+            "types": [e["event_type"] for e in events],
+            "times": [e["event_time"] for e in events],
+            "outcomes": [e["outcome"] for e in events],
+            "ids": ids,
+            "applied": [notes.applied[i] for i in ids],
+            "org_codes": [notes.org_codes.get(i) for i in ids],
+            "now": datetime.now(UTC),
+        },
+    )
     # The rows written here bypassed the ORM: objects an earlier single-event run left in the
     # identity map would be stale for a later one in this transaction, so none are kept.
     session.expunge_all()
