@@ -261,3 +261,34 @@ async def test_batch_handlers_leave_what_single_handlers_leave(start_service: An
     assert completed_again[0]["reopened_at"] is None
     assert actual["succession_candidates"] != before["succession_candidates"]
     assert actual["succession_candidates"][0]["explanation"]["rules"]
+
+
+async def test_codes_with_array_syntax_are_stored_as_sent(start_service: Any) -> None:
+    # The batch path sends lists as PostgreSQL array literals: quotes, backslashes, commas,
+    # braces, blanks and the word NULL inside a code must come back unchanged.
+    person_id = helpers.new_person_id()
+    awkward = ['a"b', "c\\d", "e,f", "{g}", "NULL", " h ", "ü"]
+    data = [
+        {
+            "credential_id": str(uuid.uuid4()),
+            "person_id": person_id,
+            "programme_code": "NHS-INDUCTION",
+            "standards": awkward,
+            "levels": [],
+            "awarded_at": _at(-1),
+        }
+        for _ in range(2)
+    ]
+    items = _envelopes([("training.accredited", d) for d in data])
+    async with start_service("talent") as talent:
+        async with talent.db.session() as session, session.begin():
+            batch_handler = SUBSCRIPTIONS["leadership.training.accredited.v1"].batch_handler
+            assert batch_handler is not None
+            await batch_handler(session, items)
+        async with talent.db.session() as session:
+            rows = await session.execute(
+                text("SELECT standards, levels FROM profile_credentials WHERE person_id = :p"),
+                {"p": person_id},
+            )
+            stored = [(list(r.standards), list(r.levels)) for r in rows]
+    assert stored == [(awkward, []), (awkward, [])]

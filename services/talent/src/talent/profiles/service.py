@@ -6,12 +6,24 @@ the effect of an event and the note that it was handled are stored together or n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, text, tuple_
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    Table,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -445,33 +457,95 @@ def _blank(model: type[Base], **values: Any) -> Row:
     return row
 
 
-_UPSERTS: dict[str, Any] = {}
+@dataclass(frozen=True)
+class _Upsert:
+    statement: Any
+    columns: list[Column[Any]]
 
 
-def _upsert_statement(table: Table) -> Any:
-    # Built once per table: the same statement object executed with a list of rows runs as one
-    # executemany, compiled once, instead of a multi-row VALUES compiled anew for every run.
-    statement = _UPSERTS.get(table.name)
-    if statement is None:
+_UPSERTS: dict[str, _Upsert] = {}
+
+
+def _array_type(column: Column[Any]) -> str:
+    """How one column travels in the unnest: a PostgreSQL array of this element type."""
+    column_type = column.type
+    if isinstance(column_type, ARRAY | JSONB):
+        # Per-row lists travel as array literals and documents as JSON, both text (unnest
+        # cannot take an array of arrays of different lengths).
+        return "text"
+    if isinstance(column_type, DateTime):
+        return "timestamptz"
+    if isinstance(column_type, Date):
+        return "date"
+    if isinstance(column_type, Boolean):
+        return "boolean"
+    if isinstance(column_type, Integer):
+        return "bigint"
+    return "text"
+
+
+def _value_expression(column: Column[Any]) -> str:
+    name = f"u.{column.name}"
+    if isinstance(column.type, JSONB):
+        return f"CAST({name} AS jsonb)"
+    if isinstance(column.type, ARRAY):
+        return f"CAST({name} AS text[])"
+    return name
+
+
+def _upsert_statement(table: Table) -> _Upsert:
+    # One INSERT ... SELECT FROM unnest per run, whatever its number of rows: every column's
+    # values travel as one array, so the statement text (and its prepared plan) stays the same.
+    upsert = _UPSERTS.get(table.name)
+    if upsert is None:
+        columns = list(table.columns)
         primary = [column.name for column in table.primary_key.columns]
-        insert_rows = pg_insert(table)
-        statement = insert_rows.on_conflict_do_update(
-            index_elements=primary,
-            set_={
-                column.name: insert_rows.excluded[column.name]
-                for column in table.columns
-                if column.name not in primary
-            },
+        names = ", ".join(column.name for column in columns)
+        arrays = ", ".join(f"CAST(:{column.name} AS {_array_type(column)}[])" for column in columns)
+        values = ", ".join(_value_expression(column) for column in columns)
+        updates = ", ".join(
+            f"{column.name} = EXCLUDED.{column.name}"
+            for column in columns
+            if column.name not in primary
         )
-        _UPSERTS[table.name] = statement
-    return statement
+        statement = text(
+            f"INSERT INTO {table.name} ({names}) SELECT {values}"
+            f" FROM unnest({arrays}) AS u({names})"
+            f" ON CONFLICT ({', '.join(primary)}) DO UPDATE SET {updates}"
+        )
+        upsert = _Upsert(statement, columns)
+        _UPSERTS[table.name] = upsert
+    return upsert
+
+
+def _array_literal(values: list[str]) -> str:
+    """``values`` as a PostgreSQL text[] literal: every element quoted, \\ and " escaped."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def _travelling(column: Column[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, ARRAY):
+        return _array_literal(value)
+    if isinstance(column.type, JSONB):
+        return json.dumps(value)
+    return value
 
 
 async def _upsert(session: AsyncSession, model: type[Base], rows: list[Row]) -> None:
     """Write whole rows: inserted when new, every column replaced when already there."""
     if not rows:
         return
-    await session.execute(_upsert_statement(_table(model)), rows)
+    upsert = _upsert_statement(_table(model))
+    await session.execute(
+        upsert.statement,
+        {
+            column.name: [_travelling(column, row[column.name]) for row in rows]
+            for column in upsert.columns
+        },
+    )
 
 
 # The run's audit rows, in event order, and one version bump per profile an event changed.

@@ -388,6 +388,13 @@ async def recompute_for_person(session: AsyncSession, person_id: str) -> Recompu
     return await recompute(session, where=_candidates.c.person_id == person_id)
 
 
+# One array parameter, so one prepared statement whatever the number of people.
+_ANY_CANDIDATE = text(
+    "SELECT EXISTS (SELECT 1 FROM succession_candidates"
+    " WHERE person_id = ANY(CAST(:ids AS text[])))"
+)
+
+
 async def recompute_for_people(session: AsyncSession, person_ids: Iterable[str]) -> RecomputeReport:
     """After the profiles of ``person_ids`` changed (a run of consumed events): one recompute
     of all their candidacies. Most people whose profile changes are nobody's candidate, so a
@@ -396,7 +403,7 @@ async def recompute_for_people(session: AsyncSession, person_ids: Iterable[str])
     if not ids:
         return RecomputeReport()
     await session.flush()
-    any_candidate = await session.scalar(select(exists().where(_candidates.c.person_id.in_(ids))))
+    any_candidate = await session.scalar(_ANY_CANDIDATE, {"ids": ids})
     if not any_candidate:
         return RecomputeReport()
     return await recompute(session, where=_candidates.c.person_id.in_(ids))
