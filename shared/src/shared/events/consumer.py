@@ -75,9 +75,12 @@ class Subscription:
     """What to do with one event type: validate with `model`, then call `handler`.
 
     `batch_handler`, when given, applies a run of consecutive events of this type in one call
-    (set-based SQL instead of a few statements per event); it must have exactly the effect of
-    calling `handler` on each event in order. The runner uses it inside a batch transaction and
-    falls back to `handler`, one event per transaction, when the batch fails.
+    (set-based SQL instead of a few statements per event); it must leave exactly the state that
+    calling `handler` on each event in order leaves. The events it publishes may announce the
+    net change of the run rather than every step inside it (a value that moves and moves back
+    within one run need not be announced at all); a batch handler that does so says so. The
+    runner uses it inside a batch transaction and falls back to `handler`, one event per
+    transaction, when the batch fails.
     """
 
     model: type[Event]
