@@ -41,7 +41,7 @@ TOPICS = [service_topic("standards"), service_topic("appraisal"), service_topic(
 
 async def _rejudge(session: AsyncSession, outcome: EventOutcome, person_id: str) -> None:
     if outcome is EventOutcome.APPLIED:
-        # Like recompute_for_person, but cheap for the many who are nobody's candidate.
+        # Cheap for the many who are nobody's candidate: one indexed check, then nothing.
         await succession_service.recompute_for_people(session, [person_id])
 
 

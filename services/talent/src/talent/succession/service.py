@@ -383,11 +383,6 @@ async def recompute(
     return report
 
 
-async def recompute_for_person(session: AsyncSession, person_id: str) -> RecomputeReport:
-    """After the profile of ``person_id`` changed: every candidacy of theirs, every plan."""
-    return await recompute(session, where=_candidates.c.person_id == person_id)
-
-
 # One array parameter, so one prepared statement whatever the number of people.
 _ANY_CANDIDATE = text(
     "SELECT EXISTS (SELECT 1 FROM succession_candidates"
