@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         path = result.write(results_dir)
         say(f"{name}: wrote {path}")
         for row in result.summary:
-            verdict = {True: " [goal met]", False: " [GOAL NOT MET]"}.get(row.met, "")  # type: ignore[arg-type]
+            verdict = "" if row.met is None else (" [goal met]" if row.met else " [GOAL NOT MET]")
             say(f"  {row.metric}: {row.measured}{verdict}")
     if results_dir.resolve() == RESULTS_DIR.resolve():
         report.update_readme()

@@ -21,7 +21,7 @@ def _cell(text: Any) -> str:
 
 
 def _verdict(met: bool | None) -> str:
-    return {True: "yes", False: "**no**"}.get(met, "")  # type: ignore[arg-type]
+    return "" if met is None else ("yes" if met else "**no**")
 
 
 def _load(results_dir: Path) -> list[dict[str, Any]]:

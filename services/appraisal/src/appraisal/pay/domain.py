@@ -189,7 +189,8 @@ def _flag(on: date, flags: Sequence[FlagFacts], kind: FlagKind) -> Criterion:
     if not live:
         return Criterion(code, CriterionStatus.MET, f"no {noun} on {on}", {"live_since": None})
     since = live[0].starts_on
-    until = None if any(flag.ends_on is None for flag in live) else max(f.ends_on for f in live)  # type: ignore[type-var]
+    ends = [flag.ends_on for flag in live if flag.ends_on is not None]
+    until = max(ends) if len(ends) == len(live) else None  # an open-ended flag has no end
     explanation = f"a {noun} applies on {on} (since {since}" + (
         f", until {until})" if until else ", with no end date yet)"
     )

@@ -68,7 +68,7 @@ class Requirement:
 
 
 class InvalidPolicy(ValueError):
-    pass
+    """A policy document that cannot be evaluated (unknown level, requirement or programme)."""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ REASON_REQUIRED = frozenset(
 
 
 class TransitionRefused(ValueError):
-    pass
+    """A membership move its life cycle does not allow."""
 
 
 def check_transition(

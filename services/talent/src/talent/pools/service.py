@@ -30,7 +30,7 @@ NATIONAL_OWNER = "ENG"
 
 
 class UnknownScope(ValueError):
-    pass
+    """A pool scope naming no organisation, ICS or region the reference data knows."""
 
 
 def scope_organisations(scope: PoolScope, code: str | None) -> frozenset[str] | None:

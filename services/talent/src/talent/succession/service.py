@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.events.model import Event
-from shared.events.outbox import add_many_to_outbox
+from shared.events.outbox import add_many_to_outbox, affected_rows
 from shared.http.pagination import PageParams, paginate
 from talent.profiles.models import (
     ProfileAppraisal,
@@ -691,7 +691,7 @@ async def remove_candidate(
             )
         )
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not affected_rows(result):
         return False
     events = await refresh_bench(session, {candidate.plan_id}, now=datetime.now(UTC))
     if events and not await replay_in_progress(session):
